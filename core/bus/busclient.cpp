@@ -1,0 +1,122 @@
+#include "bus/busclient.h"
+
+#include "protocol/codec.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+
+namespace duplex::bus {
+
+BusClient::BusClient(QString nodeName, QByteArray secret, QObject *parent)
+    : QObject(parent)
+    , m_nodeName(std::move(nodeName))
+    , m_secret(std::move(secret))
+    , m_socket(new QTcpSocket(this))
+{
+    connect(m_socket, &QTcpSocket::connected, this, &BusClient::handleConnected);
+    connect(m_socket, &QTcpSocket::readyRead, this, &BusClient::handleReadyRead);
+    connect(m_socket, &QTcpSocket::disconnected, this,
+            [this] { fail(QStringLiteral("the broker closed the connection")); });
+    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
+        fail(QStringLiteral("broker connection: %1").arg(m_socket->errorString()));
+    });
+}
+
+void BusClient::connectToBroker(const QHostAddress &address, quint16 port)
+{
+    m_socket->connectToHost(address, port);
+}
+
+qint64 BusClient::publish(const protocol::Event &event)
+{
+    QJsonObject object = event.toJsonObject();
+    object.remove(QStringLiteral("seq"));
+    object.remove(QStringLiteral("ts"));
+    return send({{QStringLiteral("op"), QStringLiteral("publish")}, {QStringLiteral("event"), object}});
+}
+
+qint64 BusClient::requestHistory(const QString &channel, qint64 since, int limit)
+{
+    return send({{QStringLiteral("op"), QStringLiteral("history")},
+                 {QStringLiteral("channel"), channel},
+                 {QStringLiteral("since"), since},
+                 {QStringLiteral("limit"), limit}});
+}
+
+qint64 BusClient::send(const QJsonObject &frame)
+{
+    const qint64 ref = m_nextRef++;
+    QJsonObject withRef = frame;
+    withRef.insert(QStringLiteral("ref"), ref);
+    m_socket->write(encodeLine(withRef));
+    return ref;
+}
+
+void BusClient::handleConnected()
+{
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_socket->write(encodeLine({{QStringLiteral("op"), QStringLiteral("hello")},
+                                {QStringLiteral("node"), m_nodeName},
+                                {QStringLiteral("secret"), QString::fromUtf8(m_secret)}}));
+}
+
+void BusClient::handleReadyRead()
+{
+    while (!m_failed) {
+        const LineRead read = readLine(m_socket);
+        if (read.status == LineRead::Status::NeedMore)
+            return;
+        if (read.status == LineRead::Status::TooLong) {
+            fail(QStringLiteral("the broker sent a line longer than %1 bytes").arg(kMaxLineBytes));
+            return;
+        }
+        handleLine(read.line);
+    }
+}
+
+void BusClient::handleLine(const QByteArray &line)
+{
+    const QJsonObject frame = QJsonDocument::fromJson(line).object();
+    const QString op = frame.value(QStringLiteral("op")).toString();
+    if (op == QLatin1String("event")) {
+        const protocol::EventParse parsed = protocol::parseEvent(frame.value(QStringLiteral("event")).toObject());
+        if (parsed.status != protocol::EventParse::Status::Ok || !parsed.event.isSequenced()) {
+            fail(QStringLiteral("the broker relayed a malformed event: %1").arg(parsed.error));
+            return;
+        }
+        emit eventReceived(protocol::Sequenced::from(parsed.event),
+                           frame.value(QStringLiteral("origin")).toString(),
+                           frame.value(QStringLiteral("ref")).toInteger());
+    } else if (op == QLatin1String("history")) {
+        HistoryReply reply;
+        QString error;
+        if (!decodeHistory(frame, &reply, &error)) {
+            fail(error);
+            return;
+        }
+        emit historyReceived(reply);
+    } else if (op == QLatin1String("ready")) {
+        QHash<QString, qint64> heads;
+        const QJsonObject object = frame.value(QStringLiteral("heads")).toObject();
+        for (auto it = object.begin(); it != object.end(); ++it)
+            heads.insert(it.key(), it.value().toInteger());
+        m_ready = true;
+        emit ready(heads);
+    } else if (op == QLatin1String("refused")) {
+        fail(QStringLiteral("the broker refused this node: %1").arg(frame.value(QStringLiteral("reason")).toString()));
+    } else {
+        fail(QStringLiteral("the broker sent an unknown frame"));
+    }
+}
+
+void BusClient::fail(const QString &reason)
+{
+    if (m_failed)
+        return;
+    m_failed = true;
+    m_ready = false;
+    emit failed(reason);
+}
+
+} // namespace duplex::bus

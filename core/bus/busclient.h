@@ -1,0 +1,53 @@
+#pragma once
+
+#include "bus/busframe.h"
+#include "protocol/event.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+
+class QTcpSocket;
+
+namespace duplex::bus {
+
+// A node's link to the broker: authenticates with the cluster secret, sends events to be
+// sequenced and history requests, and turns the broker's lines into signals.
+class BusClient final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(BusClient)
+
+public:
+    BusClient(QString nodeName, QByteArray secret, QObject *parent = nullptr);
+
+    void connectToBroker(const QHostAddress &address, quint16 port);
+    bool isReady() const { return m_ready; }
+
+    // Sends an unsequenced event; the broker relays it back with this ref. Returns the ref.
+    qint64 publish(const protocol::Event &event);
+    // Asks for a channel's history after `since`; the reply carries the returned ref.
+    qint64 requestHistory(const QString &channel, qint64 since, int limit);
+
+signals:
+    void ready(const QHash<QString, qint64> &heads);
+    void failed(const QString &reason);
+    void eventReceived(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref);
+    void historyReceived(const duplex::bus::HistoryReply &reply);
+
+private:
+    void handleConnected();
+    void handleReadyRead();
+    void handleLine(const QByteArray &line);
+    void fail(const QString &reason);
+    qint64 send(const QJsonObject &frame);
+
+    QString m_nodeName;
+    QByteArray m_secret;
+    QTcpSocket *m_socket;
+    bool m_ready = false;
+    bool m_failed = false;
+    qint64 m_nextRef = 1;
+};
+
+} // namespace duplex::bus

@@ -1,0 +1,95 @@
+#include "bus/busframe.h"
+
+#include "protocol/codec.h"
+
+#include <QIODevice>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace duplex::bus {
+
+QByteArray encodeLine(const QJsonObject &frame)
+{
+    return QJsonDocument(frame).toJson(QJsonDocument::Compact) + '\n';
+}
+
+LineRead readLine(QIODevice *device, qint64 maxBytes)
+{
+    LineRead r;
+    if (device->canReadLine()) {
+        QByteArray line = device->readLine(maxBytes + 1);
+        if (!line.endsWith('\n')) {
+            r.status = LineRead::Status::TooLong;
+            return r;
+        }
+        line.chop(1);
+        r.status = LineRead::Status::Line;
+        r.line = std::move(line);
+        return r;
+    }
+    if (device->bytesAvailable() > maxBytes)
+        r.status = LineRead::Status::TooLong;
+    return r;
+}
+
+QByteArray encodeEventLine(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref)
+{
+    // Origin names are validated node names ([A-Za-z0-9_.-]), so they need no escaping.
+    QByteArray line;
+    line.reserve(sequenced.json.size() + 64);
+    line += R"({"op":"event","origin":")";
+    line += origin.toUtf8();
+    line += R"(","ref":)";
+    line += QByteArray::number(ref);
+    line += R"(,"event":)";
+    line += sequenced.json;
+    line += "}\n";
+    return line;
+}
+
+QByteArray encodeHistoryLine(qint64 ref, const QString &channel, qint64 head,
+                             const log::ChannelLog::Range &range)
+{
+    QByteArray line = R"({"op":"history","ref":)" + QByteArray::number(ref) + R"(,"channel":")"
+        + channel.toUtf8() + R"(","head":)" + QByteArray::number(head);
+    if (range.hasGap())
+        line += R"(,"gapFrom":)" + QByteArray::number(range.gapFrom) + R"(,"gapTo":)"
+            + QByteArray::number(range.gapTo);
+    line += range.more ? R"(,"more":true,"events":[)" : R"(,"more":false,"events":[)";
+    bool first = true;
+    for (const protocol::Sequenced &s : range.events) {
+        if (!first)
+            line += ',';
+        first = false;
+        line += s.json;
+    }
+    line += "]}\n";
+    return line;
+}
+
+bool decodeHistory(const QJsonObject &frame, HistoryReply *reply, QString *error)
+{
+    reply->ref = frame.value(QStringLiteral("ref")).toInteger(-1);
+    reply->channel = frame.value(QStringLiteral("channel")).toString();
+    reply->head = frame.value(QStringLiteral("head")).toInteger(-1);
+    reply->range.gapFrom = frame.value(QStringLiteral("gapFrom")).toInteger(0);
+    reply->range.gapTo = frame.value(QStringLiteral("gapTo")).toInteger(0);
+    reply->range.more = frame.value(QStringLiteral("more")).toBool();
+    if (reply->ref < 0 || reply->head < 0 || !protocol::isValidChannel(reply->channel)) {
+        *error = QStringLiteral("history reply without ref, head or channel");
+        return false;
+    }
+    const QJsonArray events = frame.value(QStringLiteral("events")).toArray();
+    reply->range.events.reserve(size_t(events.size()));
+    for (const QJsonValue &v : events) {
+        const protocol::EventParse parsed = protocol::parseEvent(v.toObject());
+        if (parsed.status != protocol::EventParse::Status::Ok || !parsed.event.isSequenced()) {
+            *error = QStringLiteral("history reply with a bad event: %1").arg(parsed.error);
+            return false;
+        }
+        reply->range.events.push_back(protocol::Sequenced::from(parsed.event));
+    }
+    return true;
+}
+
+} // namespace duplex::bus

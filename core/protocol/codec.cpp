@@ -1,0 +1,275 @@
+#include "protocol/codec.h"
+
+#include <QIODevice>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QRegularExpression>
+#include <QUrlQuery>
+
+namespace duplex::protocol {
+
+namespace {
+
+bool matchesName(const QString &value)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9_.-]{1,64}$"));
+    return re.match(value).hasMatch();
+}
+
+// Client ids travel in URLs and logs; the same alphabet as channels keeps them safe there.
+bool isValidId(const QJsonValue &id)
+{
+    if (id.isString())
+        return id.toString().size() <= 128;
+    return id.isDouble();
+}
+
+PublishParse tooLarge(qint64 size, qint64 maxBytes)
+{
+    PublishParse r;
+    r.status = PublishParse::Status::TooLarge;
+    r.error = QStringLiteral("message of %1 bytes exceeds the limit of %2 bytes").arg(size).arg(maxBytes);
+    return r;
+}
+
+PublishParse badJson(const QString &error)
+{
+    PublishParse r;
+    r.status = PublishParse::Status::BadJson;
+    r.error = error;
+    return r;
+}
+
+QJsonObject parseObject(const QByteArray &utf8, QString *error)
+{
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(utf8, &pe);
+    if (pe.error != QJsonParseError::NoError) {
+        *error = QStringLiteral("invalid JSON at offset %1: %2").arg(pe.offset).arg(pe.errorString());
+        return {};
+    }
+    if (!doc.isObject()) {
+        *error = QStringLiteral("expected a JSON object");
+        return {};
+    }
+    return doc.object();
+}
+
+bool startsWithBrace(const QByteArray &utf8)
+{
+    return !utf8.isEmpty() && utf8.at(0) == '{';
+}
+
+PublishParse plainText(const QByteArray &utf8)
+{
+    PublishParse r;
+    r.request.data = QString::fromUtf8(utf8);
+    return r;
+}
+
+} // namespace
+
+bool isValidChannel(const QString &channel)
+{
+    return matchesName(channel);
+}
+
+bool isValidClientId(const QString &clientId)
+{
+    return matchesName(clientId);
+}
+
+PublishParse parseWebSocketFrame(const QByteArray &utf8, qint64 maxBytes)
+{
+    if (utf8.size() > maxBytes)
+        return tooLarge(utf8.size(), maxBytes);
+    if (!startsWithBrace(utf8))
+        return plainText(utf8);
+    QString error;
+    const QJsonObject o = parseObject(utf8, &error);
+    if (!error.isEmpty())
+        return badJson(error);
+    const QJsonValue type = o.value(QStringLiteral("type"));
+    if (type != QJsonValue(QStringLiteral("publish")))
+        return badJson(QStringLiteral("\"type\" must be \"publish\""));
+    if (!o.contains(QStringLiteral("data")))
+        return badJson(QStringLiteral("\"data\" is missing"));
+    PublishParse r;
+    r.request.data = o.value(QStringLiteral("data"));
+    if (o.contains(QStringLiteral("id"))) {
+        r.request.id = o.value(QStringLiteral("id"));
+        if (!isValidId(r.request.id))
+            return badJson(QStringLiteral("\"id\" must be a string of at most 128 characters or a number"));
+    }
+    return r;
+}
+
+PublishParse parseCometBody(const QByteArray &utf8, qint64 maxBytes)
+{
+    if (utf8.size() > maxBytes)
+        return tooLarge(utf8.size(), maxBytes);
+    if (!startsWithBrace(utf8))
+        return plainText(utf8);
+    QString error;
+    const QJsonObject o = parseObject(utf8, &error);
+    if (!error.isEmpty())
+        return badJson(error);
+    if (!o.contains(QStringLiteral("data")))
+        return badJson(QStringLiteral("\"data\" is missing"));
+    PublishParse r;
+    r.request.data = o.value(QStringLiteral("data"));
+    return r;
+}
+
+QString SubscribeParse::errorCode() const
+{
+    return status == Status::BadChannel ? QStringLiteral("bad_channel") : QStringLiteral("bad_request");
+}
+
+SubscribeParse parseSubscribeQuery(const QUrlQuery &query)
+{
+    SubscribeParse r;
+    if (query.hasQueryItem(QStringLiteral("channel"))) {
+        r.query.channel = query.queryItemValue(QStringLiteral("channel"), QUrl::FullyDecoded);
+        if (!isValidChannel(r.query.channel)) {
+            r.status = SubscribeParse::Status::BadChannel;
+            r.error = QStringLiteral("channel must match [A-Za-z0-9_.-]{1,64}");
+            return r;
+        }
+    }
+    if (query.hasQueryItem(QStringLiteral("clientId"))) {
+        r.query.clientId = query.queryItemValue(QStringLiteral("clientId"), QUrl::FullyDecoded);
+        if (!isValidClientId(r.query.clientId)) {
+            r.status = SubscribeParse::Status::BadClientId;
+            r.error = QStringLiteral("clientId must match [A-Za-z0-9_.-]{1,64}");
+            return r;
+        }
+    }
+    if (query.hasQueryItem(QStringLiteral("since"))) {
+        const QString text = query.queryItemValue(QStringLiteral("since"), QUrl::FullyDecoded);
+        bool ok = false;
+        const qint64 since = text.toLongLong(&ok);
+        // Seqs stay far below 2^53, where JSON numbers stop being exact integers.
+        if (!ok || since < 0 || since > (qint64(1) << 53)) {
+            r.status = SubscribeParse::Status::BadSince;
+            r.error = QStringLiteral("since must be an integer from 0 to 2^53");
+            return r;
+        }
+        r.query.since = since;
+    }
+    return r;
+}
+
+EventParse parseEvent(const QByteArray &utf8)
+{
+    EventParse r;
+    QString error;
+    const QJsonObject o = parseObject(utf8, &error);
+    if (!error.isEmpty()) {
+        r.status = EventParse::Status::BadJson;
+        r.error = error;
+        return r;
+    }
+    return parseEvent(o);
+}
+
+EventParse parseEvent(const QJsonObject &o)
+{
+    EventParse r;
+    auto fail = [&r](const QString &why) {
+        r.status = EventParse::Status::BadEvent;
+        r.error = why;
+        return r;
+    };
+    Event &e = r.event;
+    if (!eventTypeFromName(o.value(QStringLiteral("type")).toString(), &e.type))
+        return fail(QStringLiteral("unknown or missing \"type\""));
+
+    auto integer = [&o](const char *key, qint64 *out) {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isDouble())
+            return false;
+        *out = v.toInteger();
+        return true;
+    };
+    auto string = [&o](const char *key, QString *out) {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isString())
+            return false;
+        *out = v.toString();
+        return true;
+    };
+
+    switch (e.type) {
+    case EventType::Welcome:
+        if (!string("clientId", &e.clientId) || !string("channel", &e.channel)
+            || !integer("seq", &e.seq) || !string("node", &e.node))
+            return fail(QStringLiteral("welcome needs clientId, channel, seq and node"));
+        break;
+    case EventType::Message:
+        if (!string("channel", &e.channel) || !integer("seq", &e.seq)
+            || !string("from", &e.clientId) || !integer("ts", &e.ts)
+            || !o.contains(QStringLiteral("data")))
+            return fail(QStringLiteral("message needs channel, seq, from, ts and data"));
+        e.data = o.value(QStringLiteral("data"));
+        break;
+    case EventType::Join:
+        if (!string("channel", &e.channel) || !integer("seq", &e.seq)
+            || !string("clientId", &e.clientId) || !string("transport", &e.transport))
+            return fail(QStringLiteral("join needs channel, seq, clientId and transport"));
+        break;
+    case EventType::Leave:
+        if (!string("channel", &e.channel) || !integer("seq", &e.seq)
+            || !string("clientId", &e.clientId))
+            return fail(QStringLiteral("leave needs channel, seq and clientId"));
+        break;
+    case EventType::Gap:
+        if (!string("channel", &e.channel) || !integer("from", &e.from) || !integer("to", &e.to))
+            return fail(QStringLiteral("gap needs channel, from and to"));
+        break;
+    case EventType::Ack:
+        if (!integer("seq", &e.seq) || !o.contains(QStringLiteral("id")))
+            return fail(QStringLiteral("ack needs id and seq"));
+        e.id = o.value(QStringLiteral("id"));
+        break;
+    case EventType::Error:
+        if (!string("code", &e.code))
+            return fail(QStringLiteral("error needs code"));
+        e.message = o.value(QStringLiteral("message")).toString();
+        break;
+    }
+    return r;
+}
+
+EventListParse parseEventList(const QByteArray &utf8)
+{
+    EventListParse r;
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(utf8, &pe);
+    if (pe.error != QJsonParseError::NoError || !doc.isArray()) {
+        r.status = EventParse::Status::BadJson;
+        r.error = pe.error != QJsonParseError::NoError ? pe.errorString()
+                                                       : QStringLiteral("expected a JSON array");
+        return r;
+    }
+    const QJsonArray array = doc.array();
+    r.events.reserve(array.size());
+    for (const QJsonValue &v : array) {
+        const EventParse one = parseEvent(v.toObject());
+        if (one.status != EventParse::Status::Ok) {
+            r.status = one.status;
+            r.error = one.error;
+            return r;
+        }
+        r.events.append(one.event);
+    }
+    return r;
+}
+
+EventListParse parseEventList(QIODevice *device)
+{
+    return parseEventList(device->readAll());
+}
+
+} // namespace duplex::protocol

@@ -1,0 +1,153 @@
+#include "protocol/event.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace duplex::protocol {
+
+namespace {
+struct TypeName
+{
+    EventType type;
+    const char *name;
+};
+constexpr TypeName kTypeNames[] = {
+    {EventType::Welcome, "welcome"}, {EventType::Message, "message"}, {EventType::Join, "join"},
+    {EventType::Leave, "leave"},     {EventType::Gap, "gap"},         {EventType::Ack, "ack"},
+    {EventType::Error, "error"},
+};
+} // namespace
+
+QString eventTypeName(EventType type)
+{
+    for (const auto &entry : kTypeNames) {
+        if (entry.type == type)
+            return QString::fromLatin1(entry.name);
+    }
+    return {};
+}
+
+bool eventTypeFromName(const QString &name, EventType *type)
+{
+    for (const auto &entry : kTypeNames) {
+        if (name == QLatin1String(entry.name)) {
+            *type = entry.type;
+            return true;
+        }
+    }
+    return false;
+}
+
+QJsonObject Event::toJsonObject() const
+{
+    QJsonObject o;
+    o.insert(QStringLiteral("type"), eventTypeName(type));
+    switch (type) {
+    case EventType::Welcome:
+        o.insert(QStringLiteral("clientId"), clientId);
+        o.insert(QStringLiteral("channel"), channel);
+        o.insert(QStringLiteral("seq"), seq);
+        o.insert(QStringLiteral("node"), node);
+        break;
+    case EventType::Message:
+        o.insert(QStringLiteral("channel"), channel);
+        o.insert(QStringLiteral("seq"), seq);
+        o.insert(QStringLiteral("from"), clientId);
+        o.insert(QStringLiteral("ts"), ts);
+        o.insert(QStringLiteral("data"), data.isUndefined() ? QJsonValue() : data);
+        break;
+    case EventType::Join:
+        o.insert(QStringLiteral("channel"), channel);
+        o.insert(QStringLiteral("seq"), seq);
+        o.insert(QStringLiteral("clientId"), clientId);
+        o.insert(QStringLiteral("transport"), transport);
+        break;
+    case EventType::Leave:
+        o.insert(QStringLiteral("channel"), channel);
+        o.insert(QStringLiteral("seq"), seq);
+        o.insert(QStringLiteral("clientId"), clientId);
+        break;
+    case EventType::Gap:
+        o.insert(QStringLiteral("channel"), channel);
+        o.insert(QStringLiteral("from"), from);
+        o.insert(QStringLiteral("to"), to);
+        break;
+    case EventType::Ack:
+        o.insert(QStringLiteral("id"), id);
+        o.insert(QStringLiteral("seq"), seq);
+        break;
+    case EventType::Error:
+        o.insert(QStringLiteral("code"), code);
+        o.insert(QStringLiteral("message"), message);
+        break;
+    }
+    return o;
+}
+
+QByteArray Event::toJson() const
+{
+    // QJsonObject sorts its keys; written by hand, "type" comes first and the fields
+    // follow in the contract's order, which is what a person reading wscat expects.
+    static const char *const kOrder[] = {"clientId", "channel", "seq", "from", "ts", "to",
+                                         "transport", "node", "id", "code", "message", "data"};
+    const QJsonObject o = toJsonObject();
+    QJsonArray values;
+    QList<QByteArray> keys;
+    for (const char *key : kOrder) {
+        const auto it = o.constFind(QLatin1String(key));
+        if (it == o.constEnd())
+            continue;
+        keys.append(key);
+        values.append(it.value());
+    }
+    // Encode all values in one pass, then split the array text back into its elements.
+    QByteArray out = R"({"type":")" + eventTypeName(type).toLatin1() + '"';
+    for (int i = 0; i < keys.size(); ++i) {
+        const QByteArray value = QJsonDocument(QJsonArray{values.at(i)}).toJson(QJsonDocument::Compact);
+        out += ",\"" + keys.at(i) + "\":" + value.mid(1, value.size() - 2);
+    }
+    out += '}';
+    return out;
+}
+
+Event Event::welcome(const QString &clientId, const QString &channel, qint64 seq,
+                     const QString &node)
+{
+    Event e;
+    e.type = EventType::Welcome;
+    e.clientId = clientId;
+    e.channel = channel;
+    e.seq = seq;
+    e.node = node;
+    return e;
+}
+
+Event Event::gap(const QString &channel, qint64 from, qint64 to)
+{
+    Event e;
+    e.type = EventType::Gap;
+    e.channel = channel;
+    e.from = from;
+    e.to = to;
+    return e;
+}
+
+Event Event::ack(const QJsonValue &id, qint64 seq)
+{
+    Event e;
+    e.type = EventType::Ack;
+    e.id = id;
+    e.seq = seq;
+    return e;
+}
+
+Event Event::error(const QString &code, const QString &message)
+{
+    Event e;
+    e.type = EventType::Error;
+    e.code = code;
+    e.message = message;
+    return e;
+}
+
+} // namespace duplex::protocol

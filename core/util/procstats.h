@@ -1,0 +1,14 @@
+#pragma once
+
+#include <QtGlobal>
+
+namespace duplex::util {
+
+// Resident set size of a process in bytes (0 = this process); 0 when it cannot be read.
+qint64 residentBytes(qint64 pid = 0);
+
+// User plus system CPU time of a process in microseconds (0 = this process); -1 when
+// it cannot be read.
+qint64 cpuTimeMicros(qint64 pid = 0);
+
+} // namespace duplex::util

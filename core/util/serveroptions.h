@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+namespace duplex::util {
+
+// Which server binary is reading its command line; each one takes a subset of options.
+enum class ServerRole { Broker, WebSocket, Static };
+
+QString roleName(ServerRole role);
+
+struct ServerOptions
+{
+    QString name;                          // node name shown to clients (welcome.node)
+    QHostAddress host = QHostAddress::LocalHost;
+    quint16 port = 0;                      // 0 = ephemeral
+    quint16 adminPort = 0;                 // /healthz and /metrics; 0 = ephemeral
+    QHostAddress brokerHost = QHostAddress::LocalHost;
+    quint16 brokerPort = 0;                // nodes: required
+    int history = 10000;                   // broker: events kept per channel
+    int buffer = 1000;                     // nodes: events kept per channel locally
+    qint64 maxMessageBytes = 64 * 1024;
+    double rateLimit = 1000;               // publishes per second per client
+    QString root;                          // static node: directory served
+    QByteArray secret;                     // from the environment, DUPLEX_SECRET
+};
+
+struct ServerOptionsParse
+{
+    enum class Status { Ok, Help, Error };
+    Status status = Status::Ok;
+    ServerOptions options;
+    QString text; // help text, or the error in one line
+};
+
+// The environment variable that carries the cluster secret to the broker and nodes.
+inline constexpr char kSecretEnv[] = "DUPLEX_SECRET";
+
+// Parses `arguments` (including argv[0]) for `role`; `secret` is the value of
+// DUPLEX_SECRET (empty when unset), `defaultRoot` the static node's default directory.
+ServerOptionsParse parseServerOptions(ServerRole role, const QStringList &arguments,
+                                      const QByteArray &secret, const QString &defaultRoot = {});
+
+} // namespace duplex::util

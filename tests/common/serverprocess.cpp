@@ -1,0 +1,75 @@
+#include "serverprocess.h"
+
+#include "util/readyline.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+
+#include <csignal>
+
+ServerProcess::~ServerProcess()
+{
+    kill();
+}
+
+bool ServerProcess::start(const QString &binary, const QStringList &arguments,
+                          const QProcessEnvironment &environment, int timeoutMs)
+{
+    m_process.setProcessEnvironment(environment);
+    m_process.start(QStringLiteral(DUPLEX_BIN_DIR "/") + binary, arguments);
+    if (!m_process.waitForStarted(timeoutMs))
+        return false;
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        while (m_process.canReadLine()) {
+            const QByteArray line = m_process.readLine();
+            m_stdout += line;
+            if (duplex::util::parseReadyLine(line, &m_ready))
+                return true;
+        }
+        if (m_process.state() != QProcess::Running)
+            return false;
+        m_process.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
+    }
+    return false;
+}
+
+QString ServerProcess::output()
+{
+    m_stdout += m_process.readAllStandardOutput();
+    m_stderr += m_process.readAllStandardError();
+    return QString::fromUtf8("stdout:\n" + m_stdout + "\nstderr:\n" + m_stderr);
+}
+
+void ServerProcess::kill()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    ::kill(pid_t(m_process.processId()), SIGKILL);
+    m_process.waitForFinished(5000);
+}
+
+bool ServerProcess::terminate(int timeoutMs)
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return true;
+    ::kill(pid_t(m_process.processId()), SIGTERM);
+    return m_process.waitForFinished(timeoutMs);
+}
+
+QProcessEnvironment clusterEnvironment(const QByteArray &secret)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("DUPLEX_SECRET"), QString::fromLatin1(secret));
+    return env;
+}
+
+bool processAlive(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray text = stat.readAll();
+    const int close = text.lastIndexOf(')');
+    return close > 0 && text.size() > close + 2 && text.at(close + 2) != 'Z';
+}
