@@ -1,0 +1,22 @@
+#pragma once
+
+#include "control/cluster.h"
+
+#include <QStringList>
+
+namespace duplex::control {
+
+struct CtlParse
+{
+    enum class Status { Ok, Help, Error };
+    enum class Command { None, Up };
+    Status status = Status::Ok;
+    Command command = Command::None;
+    ClusterConfig config;
+    QString text; // help text, or the error in one line
+};
+
+// Reads duplexctl's command line (including argv[0]): `duplexctl up [options]`.
+CtlParse parseCtlOptions(const QStringList &arguments);
+
+} // namespace duplex::control

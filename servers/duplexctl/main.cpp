@@ -1,0 +1,30 @@
+// duplexctl: runs the Duplex cluster from a shell. See `duplexctl --help`.
+#include "control/ctloptions.h"
+#include "control/upcommand.h"
+#include "util/terminationwatcher.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+int main(int argc, char **argv)
+{
+    using namespace duplex;
+    qputenv("QT_NO_GLIB", "1");
+    QCoreApplication app(argc, argv);
+    const control::CtlParse parsed = control::parseCtlOptions(QCoreApplication::arguments());
+    if (parsed.status == control::CtlParse::Status::Help) {
+        std::fputs(qPrintable(parsed.text), stdout);
+        return 0;
+    }
+    if (parsed.status == control::CtlParse::Status::Error) {
+        std::fprintf(stderr, "duplexctl: %s (see duplexctl --help)\n", qPrintable(parsed.text));
+        return 2;
+    }
+    util::TerminationWatcher watcher;
+    control::UpCommand up(parsed.config);
+    QObject::connect(&watcher, &util::TerminationWatcher::terminationRequested, &up, &control::UpCommand::handleTermination);
+    QObject::connect(&up, &control::UpCommand::finished, &app, &QCoreApplication::exit);
+    up.run();
+    return app.exec();
+}
