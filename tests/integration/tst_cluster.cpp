@@ -1,0 +1,303 @@
+// The WebSocket surface of CONTRACT.md through real nginx, against a real cluster
+// (broker, two WebSocket nodes, static node, nginx) started by the core's Cluster.
+#include "control/cluster.h"
+#include "control/httpprobe.h"
+#include "wsclient.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+
+using duplex::control::Cluster;
+using duplex::control::NodeRole;
+using duplex::protocol::Event;
+using duplex::protocol::EventType;
+
+class TestCluster final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void clientsLandOnDifferentNodesAndShareSeq();
+    void plainTextPublish();
+    void ackCarriesId();
+    void badJsonKeepsConnection();
+    void oversizeClosesWith1009();
+    void binaryClosesWith1003();
+    void badChannelIsRefused();
+    void resumeDeliversExactlyTheMissedEvents();
+    void joinAndLeave();
+    void staticClientIsServedThroughNginx();
+    void addedNodeTakesConnections();
+    void killedNodeLeavesTheOtherServing();
+
+private:
+    quint16 port() const { return m_cluster->port(); }
+    QList<duplex::control::NodeStatus> webSocketNodes() const;
+
+    std::unique_ptr<Cluster> m_cluster;
+};
+
+void TestCluster::initTestCase()
+{
+    duplex::control::ClusterConfig config;
+    config.webSocketNodes = 2;
+    config.port = 0;
+    config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
+    config.statsIntervalMs = 200;
+    m_cluster = std::make_unique<Cluster>(config);
+    QSignalSpy started(m_cluster.get(), &Cluster::started);
+    QSignalSpy failed(m_cluster.get(), &Cluster::startFailed);
+    m_cluster->start();
+    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty() || !failed.isEmpty(), 20000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+}
+
+void TestCluster::cleanupTestCase()
+{
+    QSignalSpy stopped(m_cluster.get(), &Cluster::stopped);
+    const auto nodes = m_cluster->nodes();
+    m_cluster->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!stopped.isEmpty(), 10000);
+    for (const auto &node : nodes)
+        QVERIFY2(!QFile::exists(QStringLiteral("/proc/%1").arg(node.pid)) || node.pid == 0,
+                 qPrintable(node.name + QStringLiteral(" survived the stop")));
+}
+
+QList<duplex::control::NodeStatus> TestCluster::webSocketNodes() const
+{
+    QList<duplex::control::NodeStatus> out;
+    for (const auto &n : m_cluster->nodes()) {
+        if (n.role == NodeRole::WebSocket)
+            out << n;
+    }
+    return out;
+}
+
+void TestCluster::clientsLandOnDifferentNodesAndShareSeq()
+{
+    WsClient a, b;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("channel=t-order"))));
+    QVERIFY(b.open(wsUrl(port(), QStringLiteral("channel=t-order"))));
+    // least_conn: with one connection on the first node, the second goes to the other.
+    QVERIFY(!a.welcome().node.isEmpty());
+    QVERIFY2(a.welcome().node != b.welcome().node, qPrintable(a.welcome().node));
+
+    for (int i = 0; i < 20; ++i)
+        (i % 2 ? a : b).send(QStringLiteral(R"({"type":"publish","data":{"n":%1}})").arg(i));
+    QTRY_COMPARE_WITH_TIMEOUT(a.count(EventType::Message), 20, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(b.count(EventType::Message), 20, 5000);
+    const QList<Event> ma = a.eventsOfType(EventType::Message);
+    const QList<Event> mb = b.eventsOfType(EventType::Message);
+    for (int i = 0; i < 20; ++i) {
+        QCOMPARE(ma[i].seq, mb[i].seq);
+        QCOMPARE(ma[i].data, mb[i].data);
+        QCOMPARE(ma[i].ts, mb[i].ts);
+        if (i > 0)
+            QVERIFY(ma[i].seq > ma[i - 1].seq);
+    }
+    // Every sequenced event a client saw is numbered without a hole after its welcome.
+    qint64 expected = a.welcome().seq + 1;
+    for (const Event &e : a.events()) {
+        if (!e.isSequenced())
+            continue;
+        QCOMPARE(e.seq, expected);
+        ++expected;
+    }
+}
+
+void TestCluster::plainTextPublish()
+{
+    WsClient a;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("channel=t-plain"))));
+    a.send(QStringLiteral("Hello, мир 👋"));
+    QTRY_COMPARE_WITH_TIMEOUT(a.count(EventType::Message), 1, 5000);
+    const Event m = a.eventsOfType(EventType::Message).first();
+    QCOMPARE(m.data.toString(), QStringLiteral("Hello, мир 👋"));
+    QCOMPARE(m.clientId, a.welcome().clientId);
+    QCOMPARE(m.channel, QStringLiteral("t-plain"));
+    QVERIFY(m.ts > 0);
+    QCOMPARE(a.count(EventType::Ack), 0);
+}
+
+void TestCluster::ackCarriesId()
+{
+    WsClient a;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("channel=t-ack"))));
+    a.send(QStringLiteral(R"({"type":"publish","data":[1,2,3],"id":"req-7"})"));
+    a.send(QStringLiteral(R"({"type":"publish","data":null,"id":8})"));
+    QTRY_COMPARE_WITH_TIMEOUT(a.count(EventType::Ack), 2, 5000);
+    const QList<Event> acks = a.eventsOfType(EventType::Ack);
+    const QList<Event> messages = a.eventsOfType(EventType::Message);
+    QCOMPARE(acks[0].id.toString(), QStringLiteral("req-7"));
+    QCOMPARE(acks[1].id.toInt(), 8);
+    QCOMPARE(messages.size(), 2);
+    QCOMPARE(acks[0].seq, messages[0].seq);
+    QCOMPARE(acks[1].seq, messages[1].seq);
+}
+
+void TestCluster::badJsonKeepsConnection()
+{
+    WsClient a;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("channel=t-bad"))));
+    a.send(QStringLiteral("{not json"));
+    a.send(QStringLiteral(R"({"type":"subscribe","data":1})"));
+    QTRY_COMPARE_WITH_TIMEOUT(a.count(EventType::Error), 2, 5000);
+    for (const Event &e : a.eventsOfType(EventType::Error))
+        QCOMPARE(e.code, QStringLiteral("bad_json"));
+    a.send(QStringLiteral(R"({"type":"publish","data":"still here"})"));
+    QTRY_COMPARE_WITH_TIMEOUT(a.count(EventType::Message), 1, 5000);
+    QVERIFY(a.isConnected());
+}
+
+void TestCluster::oversizeClosesWith1009()
+{
+    WsClient a, bystander;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("channel=t-big"))));
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("channel=t-big"))));
+    a.send(QString(70 * 1024, QLatin1Char('x')));
+    QTRY_VERIFY_WITH_TIMEOUT(a.disconnected(), 5000);
+    QCOMPARE(a.closeCode(), 1009);
+    // The node and everyone else carry on.
+    bystander.send(QStringLiteral("after"));
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 1, 5000);
+}
+
+void TestCluster::binaryClosesWith1003()
+{
+    WsClient a;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("channel=t-bin"))));
+    a.sendBinary(QByteArray("\x01\x02\x03", 3));
+    QTRY_VERIFY_WITH_TIMEOUT(a.disconnected(), 5000);
+    QCOMPARE(a.closeCode(), 1003);
+}
+
+void TestCluster::badChannelIsRefused()
+{
+    WsClient a;
+    QVERIFY(!a.open(wsUrl(port(), QStringLiteral("channel=no%20spaces"))));
+    QTRY_VERIFY_WITH_TIMEOUT(a.disconnected(), 5000);
+    QCOMPARE(a.count(EventType::Error), 1);
+    QCOMPARE(a.eventsOfType(EventType::Error).first().code, QStringLiteral("bad_channel"));
+    QCOMPARE(a.closeCode(), 1008);
+}
+
+void TestCluster::resumeDeliversExactlyTheMissedEvents()
+{
+    WsClient publisher, dropper;
+    QVERIFY(publisher.open(wsUrl(port(), QStringLiteral("channel=t-resume"))));
+    QVERIFY(dropper.open(wsUrl(port(), QStringLiteral("channel=t-resume"))));
+    publisher.send(QStringLiteral("before"));
+    QTRY_COMPARE_WITH_TIMEOUT(dropper.count(EventType::Message), 1, 5000);
+    const qint64 since = dropper.lastSeq();
+    const QString clientId = dropper.welcome().clientId;
+    dropper.close();
+
+    for (int i = 0; i < 50; ++i)
+        publisher.send(QStringLiteral(R"({"type":"publish","data":%1,"id":%1})").arg(i));
+    QTRY_COMPARE_WITH_TIMEOUT(publisher.count(EventType::Ack), 50, 5000);
+
+    WsClient resumed;
+    QVERIFY(resumed.open(wsUrl(port(), QStringLiteral("channel=t-resume&clientId=%1&since=%2").arg(clientId).arg(since))));
+    QCOMPARE(resumed.welcome().clientId, clientId);
+    QTRY_COMPARE_WITH_TIMEOUT(resumed.count(EventType::Message), 50, 5000);
+    const QList<Event> messages = resumed.eventsOfType(EventType::Message);
+    for (int i = 0; i < 50; ++i)
+        QCOMPARE(messages[i].data.toInt(), i);
+    // Nothing twice, nothing skipped: seqs run from since+1 without a hole.
+    qint64 expected = since + 1;
+    for (const Event &e : resumed.events()) {
+        if (!e.isSequenced())
+            continue;
+        QCOMPARE(e.seq, expected);
+        ++expected;
+    }
+    QCOMPARE(resumed.count(EventType::Gap), 0);
+    // A live event after the catch-up arrives once.
+    publisher.send(QStringLiteral("live"));
+    QTRY_COMPARE_WITH_TIMEOUT(resumed.count(EventType::Message), 51, 5000);
+    QTest::qWait(200);
+    QCOMPARE(resumed.count(EventType::Message), 51);
+}
+
+void TestCluster::joinAndLeave()
+{
+    WsClient watcher, visitor;
+    QVERIFY(watcher.open(wsUrl(port(), QStringLiteral("channel=t-presence"))));
+    QVERIFY(visitor.open(wsUrl(port(), QStringLiteral("channel=t-presence"))));
+    const QString visitorId = visitor.welcome().clientId;
+    QTRY_VERIFY_WITH_TIMEOUT(!watcher.eventsOfType(EventType::Join).isEmpty()
+                                 && watcher.eventsOfType(EventType::Join).last().clientId == visitorId,
+                             5000);
+    QCOMPARE(watcher.eventsOfType(EventType::Join).last().transport, QStringLiteral("ws"));
+    visitor.close();
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.count(EventType::Leave), 1, 5000);
+    QCOMPARE(watcher.eventsOfType(EventType::Leave).first().clientId, visitorId);
+}
+
+void TestCluster::staticClientIsServedThroughNginx()
+{
+    int status = -1;
+    QByteArray body;
+    duplex::control::HttpProbe::get(QHostAddress::LocalHost, port(), "/", 5000, this,
+                                    [&](int s, const QByteArray &b) {
+                                        status = s;
+                                        body = b;
+                                    });
+    QTRY_VERIFY_WITH_TIMEOUT(status != -1, 6000);
+    QCOMPARE(status, 200);
+    QVERIFY(body.contains("<html") || body.contains("<!doctype") || body.contains("<!DOCTYPE"));
+}
+
+void TestCluster::addedNodeTakesConnections()
+{
+    QSignalSpy reloaded(m_cluster.get(), &Cluster::nginxReloaded);
+    QString error;
+    QVERIFY2(m_cluster->addNode(NodeRole::WebSocket, &error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(!reloaded.isEmpty(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(webSocketNodes().size(), 3, 5000);
+    QVERIFY(m_cluster->nginxConfigText().count(QStringLiteral("max_fails=1")) >= 3);
+    // nginx's new workers take a moment after SIGHUP; keep clients open so least_conn
+    // must eventually use the node that has none.
+    std::vector<std::unique_ptr<WsClient>> clients;
+    QSet<QString> nodes;
+    for (int i = 0; i < 12 && !nodes.contains(QStringLiteral("ws-3")); ++i) {
+        auto client = std::make_unique<WsClient>();
+        QVERIFY(client->open(wsUrl(port(), QStringLiteral("channel=t-add"))));
+        nodes.insert(client->welcome().node);
+        clients.push_back(std::move(client));
+        QTest::qWait(100);
+    }
+    QVERIFY2(nodes.contains(QStringLiteral("ws-3")), qPrintable(QStringList(nodes.values()).join(',')));
+}
+
+void TestCluster::killedNodeLeavesTheOtherServing()
+{
+    WsClient a;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("channel=t-kill"))));
+    const QString victim = a.welcome().node;
+    QSignalSpy exited(m_cluster.get(), &Cluster::nodeExited);
+    QString error;
+    QVERIFY2(m_cluster->killNode(victim, &error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(!exited.isEmpty(), 5000);
+    QCOMPARE(exited.first().at(0).toString(), victim);
+    QVERIFY(exited.first().at(1).toString().contains(QStringLiteral("signal 9")));
+    QTRY_VERIFY_WITH_TIMEOUT(a.disconnected(), 5000);
+
+    // New clients are sent to the survivors and the channel keeps working.
+    for (int i = 0; i < 4; ++i) {
+        WsClient b, c;
+        QVERIFY(b.open(wsUrl(port(), QStringLiteral("channel=t-kill"))));
+        QVERIFY(c.open(wsUrl(port(), QStringLiteral("channel=t-kill"))));
+        QVERIFY(b.welcome().node != victim);
+        QVERIFY(c.welcome().node != victim);
+        b.send(QStringLiteral("still serving"));
+        QTRY_VERIFY_WITH_TIMEOUT(c.count(EventType::Message) == 1, 5000);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestCluster)
+#include "tst_cluster.moc"
