@@ -1,0 +1,9 @@
+// duplex-static-node: serves the browser client (resources/web). See --help.
+#include "app/staticservice.h"
+
+int main(int argc, char **argv)
+{
+    using namespace duplex;
+    return app::runService(util::ServerRole::Static, argc, argv,
+                           [](const util::ServerOptions &) { return new app::StaticService; });
+}
