@@ -90,8 +90,13 @@ void WebSocketNode::handleWebSocket()
 {
     while (QWebSocket *socket = m_server->nextPendingConnection()) {
         socket->setParent(this);
-        socket->setMaxAllowedIncomingFrameSize(quint64(m_limits.maxMessageBytes));
-        socket->setMaxAllowedIncomingMessageSize(quint64(m_limits.maxMessageBytes));
+        // Qt's own limit aborts mid-message, with the rest of the frame unread: the close
+        // then goes out as a TCP reset and the client never sees 1009. So Qt only guards
+        // memory, well above the limit, and handleText() refuses what is too large once
+        // the whole message is read, with a clean 1009.
+        const quint64 memoryGuard = quint64(std::max<qint64>(4 * m_limits.maxMessageBytes, 1024 * 1024));
+        socket->setMaxAllowedIncomingFrameSize(memoryGuard);
+        socket->setMaxAllowedIncomingMessageSize(memoryGuard);
         ++m_accepted;
 
         auto owned = std::make_unique<Client>(Client{socket, {}, {}, 0, false, false,

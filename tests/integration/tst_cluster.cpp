@@ -26,6 +26,8 @@ private slots:
     void ackCarriesId();
     void badJsonKeepsConnection();
     void oversizeClosesWith1009();
+    void hugeFrameIsRefusedWithoutHarm();
+    void floodIsRateLimitedWithoutHarm();
     void binaryClosesWith1003();
     void badChannelIsRefused();
     void resumeDeliversExactlyTheMissedEvents();
@@ -164,6 +166,39 @@ void TestCluster::oversizeClosesWith1009()
     // The node and everyone else carry on.
     bystander.send(QStringLiteral("after"));
     QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 1, 5000);
+}
+
+void TestCluster::hugeFrameIsRefusedWithoutHarm()
+{
+    WsClient a, bystander;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("channel=t-huge"))));
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("channel=t-huge"))));
+    a.send(QString(8 * 1024 * 1024, QLatin1Char('x')));
+    QTRY_VERIFY_WITH_TIMEOUT(a.disconnected(), 10000);
+    bystander.send(QStringLiteral("after"));
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 1, 5000);
+}
+
+void TestCluster::floodIsRateLimitedWithoutHarm()
+{
+    WsClient flooder, bystander;
+    QVERIFY(flooder.open(wsUrl(port(), QStringLiteral("channel=t-flood"))));
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("channel=t-flood"))));
+    // Far above the default 1000/s with bursts of 2000: some must be refused.
+    const int sent = 4000;
+    for (int i = 0; i < sent; ++i)
+        flooder.send(QStringLiteral(R"({"type":"publish","data":%1,"id":%1})").arg(i));
+    QTRY_COMPARE_WITH_TIMEOUT(flooder.count(EventType::Ack) + flooder.count(EventType::Error), sent, 20000);
+    const int accepted = flooder.count(EventType::Ack);
+    QVERIFY2(flooder.count(EventType::Error) > 0, "nothing was rate limited");
+    for (const Event &e : flooder.eventsOfType(EventType::Error))
+        QCOMPARE(e.code, QStringLiteral("rate_limited"));
+    QVERIFY(flooder.isConnected());
+    // Everything accepted reached the other client, once, in order.
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), accepted, 10000);
+    const QList<Event> got = bystander.eventsOfType(EventType::Message);
+    for (int i = 1; i < got.size(); ++i)
+        QVERIFY(got[i].data.toInt() > got[i - 1].data.toInt());
 }
 
 void TestCluster::binaryClosesWith1003()
