@@ -2,9 +2,11 @@
 // (broker, two WebSocket nodes, static node, nginx) started by the core's Cluster.
 #include "control/cluster.h"
 #include "control/httpprobe.h"
+#include "http/metrics.h"
 #include "wsclient.h"
 
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <memory>
@@ -28,6 +30,7 @@ private slots:
     void oversizeClosesWith1009();
     void hugeFrameIsRefusedWithoutHarm();
     void floodIsRateLimitedWithoutHarm();
+    void slowReaderIsClosedWithoutHarm();
     void binaryClosesWith1003();
     void badChannelIsRefused();
     void resumeDeliversExactlyTheMissedEvents();
@@ -199,6 +202,49 @@ void TestCluster::floodIsRateLimitedWithoutHarm()
     const QList<Event> got = bystander.eventsOfType(EventType::Message);
     for (int i = 1; i < got.size(); ++i)
         QVERIFY(got[i].data.toInt() > got[i - 1].data.toInt());
+}
+
+void TestCluster::slowReaderIsClosedWithoutHarm()
+{
+    // A client that completes the handshake and then never reads: Qt stops reading for
+    // it once 4 KiB are buffered, so the kernel and nginx buffers fill and the node's
+    // queue for it grows.
+    QTcpSocket slow;
+    slow.setReadBufferSize(4096);
+    slow.connectToHost(QHostAddress::LocalHost, port());
+    QVERIFY(slow.waitForConnected(5000));
+    slow.write("GET /ws/?channel=t-slow HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(slow.bytesAvailable() > 0, 5000);
+
+    WsClient publisher, bystander;
+    QVERIFY(publisher.open(wsUrl(port(), QStringLiteral("channel=t-slow"))));
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("channel=t-slow"))));
+    const int count = 700; // 700 x 60 KiB: more than every buffer on the way can hold
+    const QString payload(60 * 1024, QLatin1Char('p'));
+    for (int i = 0; i < count; ++i) {
+        publisher.send(QStringLiteral(R"({"type":"publish","data":"%1","id":%2})").arg(payload).arg(i));
+        if (i % 100 == 99)
+            QTRY_COMPARE_WITH_TIMEOUT(publisher.count(EventType::Ack), i + 1, 10000);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), count, 30000);
+
+    double slowClosed = 0;
+    int answered = 0;
+    const auto nodes = webSocketNodes();
+    for (const auto &node : nodes) {
+        duplex::control::HttpProbe::get(QHostAddress::LocalHost, node.adminPort, "/metrics", 5000, this,
+                                        [&](int status, const QByteArray &body) {
+                                            ++answered;
+                                            if (status == 200)
+                                                slowClosed += duplex::http::Metrics::parse(body).value("duplex_slow_closed_total");
+                                        });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(answered, int(nodes.size()), 6000);
+    QVERIFY2(slowClosed >= 1, "the slow reader was never closed");
+    QVERIFY(bystander.isConnected());
+    QVERIFY(publisher.isConnected());
 }
 
 void TestCluster::binaryClosesWith1003()
