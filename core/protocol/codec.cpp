@@ -7,13 +7,16 @@
 #include <QRegularExpression>
 #include <QUrlQuery>
 
+#include <cmath>
+
 namespace duplex::protocol {
 
 namespace {
 
 bool matchesName(const QString &value)
 {
-    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9_.-]{1,64}$"));
+    // Anchored as a whole: a bare `$` would also accept a trailing newline.
+    static const QRegularExpression re(QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9_.-]{1,64}")));
     return re.match(value).hasMatch();
 }
 
@@ -188,9 +191,10 @@ EventParse parseEvent(const QJsonObject &o)
 
     auto integer = [&o](const char *key, qint64 *out) {
         const QJsonValue v = o.value(QLatin1String(key));
-        if (!v.isDouble())
+        // Seqs and times are integers; 1.5 is a malformed event, not 0.
+        if (!v.isDouble() || v.toDouble() != std::trunc(v.toDouble()))
             return false;
-        *out = v.toInteger();
+        *out = qint64(v.toDouble());
         return true;
     };
     auto string = [&o](const char *key, QString *out) {

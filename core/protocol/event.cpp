@@ -1,5 +1,6 @@
 #include "protocol/event.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -88,23 +89,21 @@ QByteArray Event::toJson() const
 {
     // QJsonObject sorts its keys; written by hand, "type" comes first and the fields
     // follow in the contract's order, which is what a person reading wscat expects.
-    static const char *const kOrder[] = {"clientId", "channel", "seq", "from", "ts", "to",
-                                         "transport", "node", "id", "code", "message", "data"};
+    static const QHash<EventType, QList<const char *>> kOrder = {
+        {EventType::Welcome, {"clientId", "channel", "seq", "node"}},
+        {EventType::Message, {"channel", "seq", "from", "ts", "data"}},
+        {EventType::Join, {"channel", "seq", "clientId", "transport"}},
+        {EventType::Leave, {"channel", "seq", "clientId"}},
+        {EventType::Gap, {"channel", "from", "to"}},
+        {EventType::Ack, {"id", "seq"}},
+        {EventType::Error, {"code", "message"}},
+    };
     const QJsonObject o = toJsonObject();
-    QJsonArray values;
-    QList<QByteArray> keys;
-    for (const char *key : kOrder) {
-        const auto it = o.constFind(QLatin1String(key));
-        if (it == o.constEnd())
-            continue;
-        keys.append(key);
-        values.append(it.value());
-    }
-    // Encode all values in one pass, then split the array text back into its elements.
     QByteArray out = R"({"type":")" + eventTypeName(type).toLatin1() + '"';
-    for (int i = 0; i < keys.size(); ++i) {
-        const QByteArray value = QJsonDocument(QJsonArray{values.at(i)}).toJson(QJsonDocument::Compact);
-        out += ",\"" + keys.at(i) + "\":" + value.mid(1, value.size() - 2);
+    for (const char *key : kOrder.value(type)) {
+        // One value at a time through QJsonDocument keeps its escaping rules.
+        const QByteArray value = QJsonDocument(QJsonArray{o.value(QLatin1String(key))}).toJson(QJsonDocument::Compact);
+        out += ",\"" + QByteArray(key) + "\":" + value.mid(1, value.size() - 2);
     }
     out += '}';
     return out;

@@ -1,0 +1,323 @@
+// Unit tests of the command lines: core/util/serveroptions.{h,cpp} (broker, ws and static
+// nodes) and core/control/ctloptions.{h,cpp} (duplexctl).
+
+#include "control/ctloptions.h"
+#include "util/serveroptions.h"
+
+#include <QtTest>
+
+using duplex::util::ServerOptionsParse;
+using duplex::util::ServerRole;
+using duplex::control::CtlParse;
+using duplex::nginx::CometBalance;
+
+Q_DECLARE_METATYPE(duplex::util::ServerRole)
+Q_DECLARE_METATYPE(duplex::util::ServerOptionsParse::Status)
+Q_DECLARE_METATYPE(duplex::control::CtlParse::Status)
+Q_DECLARE_METATYPE(duplex::nginx::CometBalance)
+
+namespace {
+
+QStringList argv(const QString &program, const QString &line)
+{
+    QStringList args{program};
+    args += line.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    return args;
+}
+
+const QByteArray kSecret = "s3cret";
+
+} // namespace
+
+class TestOptions : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void serverGood_data();
+    void serverGood();
+    void serverBad_data();
+    void serverBad();
+    void serverHelp_data();
+    void serverHelp();
+
+    void ctlGood_data();
+    void ctlGood();
+    void ctlBad_data();
+    void ctlBad();
+    void ctlHelp_data();
+    void ctlHelp();
+};
+
+void TestOptions::serverGood_data()
+{
+    QTest::addColumn<ServerRole>("role");
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QByteArray>("secret");
+    // Expected fields.
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<int>("adminPort");
+    QTest::addColumn<QString>("brokerHost");
+    QTest::addColumn<int>("brokerPort");
+    QTest::addColumn<int>("history");
+    QTest::addColumn<int>("buffer");
+    QTest::addColumn<qint64>("maxMessage");
+    QTest::addColumn<double>("rateLimit");
+    QTest::addColumn<QString>("root");
+
+    QTest::newRow("ws-minimal") << ServerRole::WebSocket << "--broker 127.0.0.1:4000" << kSecret << "ws" << "127.0.0.1" << 0 << 0
+                                << "127.0.0.1" << 4000 << 10000 << 1000 << qint64(65536) << 1000.0 << "";
+    QTest::newRow("ws-everything")
+        << ServerRole::WebSocket
+        << "--host 127.0.0.2 --port 9000 --admin-port 9001 --name ws-2 --broker localhost:4001 --buffer 50 "
+           "--max-message 1024 --rate-limit 0"
+        << kSecret << "ws-2" << "127.0.0.2" << 9000 << 9001 << "127.0.0.1" << 4001 << 10000 << 50 << qint64(1024) << 0.0 << "";
+    QTest::newRow("ws-equals-form") << ServerRole::WebSocket << "--broker=10.1.2.3:65535 --port=65535 --rate-limit=2.5" << kSecret
+                                    << "ws" << "127.0.0.1" << 65535 << 0 << "10.1.2.3" << 65535 << 10000 << 1000 << qint64(65536)
+                                    << 2.5 << "";
+    QTest::newRow("broker-defaults") << ServerRole::Broker << "" << kSecret << "broker" << "127.0.0.1" << 0 << 0 << "127.0.0.1"
+                                     << 0 << 10000 << 1000 << qint64(65536) << 1000.0 << "";
+    QTest::newRow("broker-history") << ServerRole::Broker << "--history 5 --port 4000 --name b1" << kSecret << "b1" << "127.0.0.1"
+                                    << 4000 << 0 << "127.0.0.1" << 0 << 5 << 1000 << qint64(65536) << 1000.0 << "";
+    QTest::newRow("static-root-no-secret") << ServerRole::Static << "--root /srv/web" << QByteArray() << "static" << "127.0.0.1"
+                                           << 0 << 0 << "127.0.0.1" << 0 << 10000 << 1000 << qint64(65536) << 1000.0
+                                           << "/srv/web";
+    QTest::newRow("static-default-root") << ServerRole::Static << "--port 8000" << kSecret << "static" << "127.0.0.1" << 8000
+                                         << 0 << "127.0.0.1" << 0 << 10000 << 1000 << qint64(65536) << 1000.0
+                                         << "/default/web";
+}
+
+void TestOptions::serverGood()
+{
+    QFETCH(ServerRole, role);
+    QFETCH(QString, line);
+    QFETCH(QByteArray, secret);
+    QFETCH(QString, name);
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    QFETCH(int, adminPort);
+    QFETCH(QString, brokerHost);
+    QFETCH(int, brokerPort);
+    QFETCH(int, history);
+    QFETCH(int, buffer);
+    QFETCH(qint64, maxMessage);
+    QFETCH(double, rateLimit);
+    QFETCH(QString, root);
+
+    const ServerOptionsParse r =
+        parseServerOptions(role, argv(QStringLiteral("duplex-x"), line), secret, QStringLiteral("/default/web"));
+    QVERIFY2(r.status == ServerOptionsParse::Status::Ok, qPrintable(r.text));
+    const auto &o = r.options;
+    QCOMPARE(o.name, name);
+    QCOMPARE(o.host, QHostAddress(host));
+    QCOMPARE(int(o.port), port);
+    QCOMPARE(int(o.adminPort), adminPort);
+    if (role == ServerRole::WebSocket) {
+        QCOMPARE(o.brokerHost, QHostAddress(brokerHost));
+        QCOMPARE(int(o.brokerPort), brokerPort);
+    }
+    QCOMPARE(o.history, history);
+    QCOMPARE(o.buffer, buffer);
+    QCOMPARE(o.maxMessageBytes, maxMessage);
+    QCOMPARE(o.rateLimit, rateLimit);
+    QCOMPARE(o.root, root);
+    QCOMPARE(o.secret, role == ServerRole::Static ? QByteArray() : secret);
+}
+
+void TestOptions::serverBad_data()
+{
+    QTest::addColumn<ServerRole>("role");
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QByteArray>("secret");
+    QTest::addColumn<QString>("error"); // a substring of the one-line error
+
+    const auto ws = ServerRole::WebSocket;
+    QTest::newRow("ws-no-broker") << ws << "--port 9000" << kSecret << "--broker";
+    QTest::newRow("ws-no-secret") << ws << "--broker 127.0.0.1:4000" << QByteArray() << "DUPLEX_SECRET";
+    QTest::newRow("ws-port-70000") << ws << "--broker 127.0.0.1:4000 --port 70000" << kSecret << "--port";
+    QTest::newRow("ws-port-text") << ws << "--broker 127.0.0.1:4000 --port http" << kSecret << "--port";
+    QTest::newRow("ws-port-negative") << ws << "--broker 127.0.0.1:4000 --port -1" << kSecret << "--port";
+    QTest::newRow("ws-admin-port-70000") << ws << "--broker 127.0.0.1:4000 --admin-port 70000" << kSecret << "--admin-port";
+    QTest::newRow("ws-broker-nohost") << ws << "--broker nohost" << kSecret << "--broker";
+    QTest::newRow("ws-broker-port-0") << ws << "--broker 127.0.0.1:0" << kSecret << "--broker";
+    QTest::newRow("ws-broker-port-x") << ws << "--broker 127.0.0.1:x" << kSecret << "--broker";
+    QTest::newRow("ws-broker-port-70000") << ws << "--broker 127.0.0.1:70000" << kSecret << "--broker";
+    QTest::newRow("ws-broker-no-host-part") << ws << "--broker :4000" << kSecret << "--broker";
+    QTest::newRow("ws-broker-no-value") << ws << "--broker" << kSecret << "--broker";
+    QTest::newRow("ws-host-not-ip") << ws << "--broker 127.0.0.1:4000 --host localhost" << kSecret << "--host";
+    QTest::newRow("ws-bad-name") << ws << "--broker 127.0.0.1:4000 --name a/b" << kSecret << "--name";
+    QTest::newRow("ws-buffer-0") << ws << "--broker 127.0.0.1:4000 --buffer 0" << kSecret << "--buffer";
+    QTest::newRow("ws-max-message-0") << ws << "--broker 127.0.0.1:4000 --max-message 0" << kSecret << "--max-message";
+    QTest::newRow("ws-rate-negative") << ws << "--broker 127.0.0.1:4000 --rate-limit -1" << kSecret << "--rate-limit";
+    QTest::newRow("ws-rate-text") << ws << "--broker 127.0.0.1:4000 --rate-limit fast" << kSecret << "--rate-limit";
+    QTest::newRow("ws-unknown-option") << ws << "--broker 127.0.0.1:4000 --nope" << kSecret << "nope";
+    QTest::newRow("ws-history-not-a-node-option") << ws << "--broker 127.0.0.1:4000 --history 5" << kSecret << "history";
+    QTest::newRow("ws-positional") << ws << "--broker 127.0.0.1:4000 extra" << kSecret << "extra";
+    QTest::newRow("broker-history-0") << ServerRole::Broker << "--history 0" << kSecret << "--history";
+    QTest::newRow("broker-history-negative") << ServerRole::Broker << "--history -5" << kSecret << "--history";
+    QTest::newRow("broker-history-text") << ServerRole::Broker << "--history lots" << kSecret << "--history";
+    QTest::newRow("broker-no-secret") << ServerRole::Broker << "" << QByteArray() << "DUPLEX_SECRET";
+    QTest::newRow("broker-takes-no-broker") << ServerRole::Broker << "--broker 127.0.0.1:4000" << kSecret << "broker";
+    QTest::newRow("broker-port-70000") << ServerRole::Broker << "--port 70000" << kSecret << "--port";
+    QTest::newRow("static-empty-root") << ServerRole::Static << "--root=" << kSecret << "--root";
+    QTest::newRow("static-no-root-at-all") << ServerRole::Static << "" << kSecret << "--root";
+    QTest::newRow("static-takes-no-broker") << ServerRole::Static << "--root /x --broker 127.0.0.1:1" << kSecret << "broker";
+}
+
+void TestOptions::serverBad()
+{
+    QFETCH(ServerRole, role);
+    QFETCH(QString, line);
+    QFETCH(QByteArray, secret);
+    QFETCH(QString, error);
+
+    // No default root here, so the static node's "no root" case is reachable.
+    const ServerOptionsParse r = parseServerOptions(role, argv(QStringLiteral("duplex-x"), line), secret);
+    QVERIFY2(r.status == ServerOptionsParse::Status::Error,
+             qPrintable(QStringLiteral("status %1, text: %2").arg(int(r.status)).arg(r.text)));
+    QVERIFY2(r.text.contains(error), qPrintable(QStringLiteral("'%1' does not mention '%2'").arg(r.text, error)));
+    QVERIFY2(!r.text.contains(QLatin1Char('\n')), "the error is one line");
+}
+
+void TestOptions::serverHelp_data()
+{
+    QTest::addColumn<ServerRole>("role");
+    QTest::addColumn<QString>("flag");
+    QTest::addColumn<QStringList>("mentions");
+
+    const QStringList common{"--help", "--host", "--port", "--admin-port", "--name", "READY"};
+    QTest::newRow("broker") << ServerRole::Broker << "--help" << (common + QStringList{"--history", "DUPLEX_SECRET"});
+    QTest::newRow("ws") << ServerRole::WebSocket << "--help"
+                        << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "DUPLEX_SECRET"});
+    QTest::newRow("ws-short") << ServerRole::WebSocket << "-h" << (common + QStringList{"--broker"});
+    QTest::newRow("static") << ServerRole::Static << "--help" << (common + QStringList{"--root", "/default/web"});
+}
+
+void TestOptions::serverHelp()
+{
+    QFETCH(ServerRole, role);
+    QFETCH(QString, flag);
+    QFETCH(QStringList, mentions);
+
+    // Help wins over everything else, even a missing secret and --broker.
+    const ServerOptionsParse r =
+        parseServerOptions(role, {QStringLiteral("duplex-x"), flag}, QByteArray(), QStringLiteral("/default/web"));
+    QVERIFY2(r.status == ServerOptionsParse::Status::Help, qPrintable(r.text));
+    for (const QString &m : mentions)
+        QVERIFY2(r.text.contains(m), qPrintable(QStringLiteral("help does not mention %1:\n%2").arg(m, r.text)));
+    // Options of the other roles stay out of it.
+    if (role != ServerRole::WebSocket)
+        QVERIFY(!r.text.contains(QLatin1String("--broker")));
+    if (role != ServerRole::Broker)
+        QVERIFY(!r.text.contains(QLatin1String("--history")));
+    if (role != ServerRole::Static)
+        QVERIFY(!r.text.contains(QLatin1String("--root")));
+}
+
+void TestOptions::ctlGood_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<int>("ws");
+    QTest::addColumn<int>("comet");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<bool>("restart");
+    QTest::addColumn<CometBalance>("balance");
+    QTest::addColumn<int>("history");
+    QTest::addColumn<QString>("runtimeDir");
+
+    QTest::newRow("defaults") << "up" << 2 << 0 << 8080 << false << CometBalance::IpHash << 10000 << "";
+    QTest::newRow("brief-example") << "up --ws 3 --comet 1 --port 0 --restart --comet-balance client" << 3 << 1 << 0 << true
+                                   << CometBalance::Client << 10000 << "";
+    QTest::newRow("comet-only") << "up --ws 0 --comet 2 --comet-balance ip_hash" << 0 << 2 << 8080 << false
+                                << CometBalance::IpHash << 10000 << "";
+    QTest::newRow("limits") << "up --ws 64 --comet 64 --port 65535 --history 10000000" << 64 << 64 << 65535 << false
+                            << CometBalance::IpHash << 10000000 << "";
+    QTest::newRow("runtime-dir") << "up --runtime-dir /tmp/d --history 1" << 2 << 0 << 8080 << false << CometBalance::IpHash
+                                 << 1 << "/tmp/d";
+}
+
+void TestOptions::ctlGood()
+{
+    QFETCH(QString, line);
+    QFETCH(int, ws);
+    QFETCH(int, comet);
+    QFETCH(int, port);
+    QFETCH(bool, restart);
+    QFETCH(CometBalance, balance);
+    QFETCH(int, history);
+    QFETCH(QString, runtimeDir);
+
+    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
+    QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
+    QCOMPARE(r.command, CtlParse::Command::Up);
+    QCOMPARE(r.config.webSocketNodes, ws);
+    QCOMPARE(r.config.cometNodes, comet);
+    QCOMPARE(int(r.config.port), port);
+    QCOMPARE(r.config.restart, restart);
+    QCOMPARE(r.config.cometBalance, balance);
+    QCOMPARE(r.config.history, history);
+    QCOMPARE(r.config.runtimeDir, runtimeDir);
+}
+
+void TestOptions::ctlBad_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QString>("error");
+
+    QTest::newRow("no-command") << "" << "no command";
+    QTest::newRow("unknown-command") << "down" << "down";
+    QTest::newRow("option-before-command") << "--ws 3 up" << "--ws";
+    QTest::newRow("no-nodes") << "up --ws 0 --comet 0" << "--ws";
+    QTest::newRow("bad-balance") << "up --comet-balance nope" << "--comet-balance";
+    QTest::newRow("ws-65") << "up --ws 65" << "--ws";
+    QTest::newRow("ws-negative") << "up --ws -1" << "--ws";
+    QTest::newRow("ws-text") << "up --ws many" << "--ws";
+    QTest::newRow("comet-65") << "up --comet 65" << "--comet";
+    QTest::newRow("port-70000") << "up --port 70000" << "--port";
+    QTest::newRow("history-0") << "up --history 0" << "--history";
+    QTest::newRow("unknown-option") << "up --bogus" << "bogus";
+    QTest::newRow("positional") << "up extra" << "unexpected argument: extra";
+    QTest::newRow("missing-value") << "up --ws" << "ws";
+}
+
+void TestOptions::ctlBad()
+{
+    QFETCH(QString, line);
+    QFETCH(QString, error);
+
+    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
+    QVERIFY2(r.status == CtlParse::Status::Error, qPrintable(QStringLiteral("status %1, text: %2").arg(int(r.status)).arg(r.text)));
+    QVERIFY2(r.text.contains(error), qPrintable(QStringLiteral("'%1' does not mention '%2'").arg(r.text, error)));
+    QVERIFY2(!r.text.contains(QLatin1Char('\n')), "the error is one line");
+}
+
+void TestOptions::ctlHelp_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QStringList>("mentions");
+
+    const QStringList overview{"duplexctl <command>", "up"};
+    QTest::newRow("--help") << "--help" << overview;
+    QTest::newRow("-h") << "-h" << overview;
+    QTest::newRow("help") << "help" << overview;
+    QTest::newRow("up --help") << "up --help"
+                               << QStringList{"--help", "--ws", "--comet", "--port", "--restart", "--comet-balance",
+                                              "ip_hash", "client", "--history", "--runtime-dir", "--web-root", "--nginx"};
+    QTest::newRow("up --help with bad values") << "up --ws 0 --comet 0 --help" << QStringList{"--ws"};
+}
+
+void TestOptions::ctlHelp()
+{
+    QFETCH(QString, line);
+    QFETCH(QStringList, mentions);
+
+    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
+    QVERIFY2(r.status == CtlParse::Status::Help, qPrintable(r.text));
+    for (const QString &m : mentions)
+        QVERIFY2(r.text.contains(m), qPrintable(QStringLiteral("help does not mention %1:\n%2").arg(m, r.text)));
+}
+
+QTEST_GUILESS_MAIN(TestOptions)
+#include "tst_options.moc"
