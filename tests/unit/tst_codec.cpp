@@ -199,12 +199,6 @@ void TestCodec::roundTrip_data()
     QTest::newRow("join") << join(QStringLiteral("main"), 43, QStringLiteral("a91e"), QStringLiteral("comet")) << "join";
     QTest::newRow("join-ws") << join(QStringLiteral("r"), 1, QStringLiteral("b"), QStringLiteral("ws")) << "join";
     QTest::newRow("leave") << leave(QStringLiteral("main"), 44, QStringLiteral("a91e")) << "leave";
-    QTest::newRow("join") << join(QStringLiteral("main"), 43, QStringLiteral("a91e"), QStringLiteral("comet"))
-                          << QByteArray(R"({"type":"join","channel":"main","seq":43,"clientId":"a91e","transport":"comet"})");
-    QTest::newRow("leave") << leave(QStringLiteral("main"), 44, QStringLiteral("a91e"))
-                           << QByteArray(R"({"type":"leave","channel":"main","seq":44,"clientId":"a91e"})");
-    QTest::newRow("ack") << Event::ack(QJsonValue(QStringLiteral("x")), 42)
-                         << QByteArray(R"({"type":"ack","id":"x","seq":42})");
     QTest::newRow("gap") << Event::gap(QStringLiteral("main"), 12, 30) << "gap";
     QTest::newRow("gap-single") << Event::gap(QStringLiteral("main"), 5, 5) << "gap";
     QTest::newRow("ack-string-id") << Event::ack(QJsonValue(QStringLiteral("x1")), 42) << "ack";
