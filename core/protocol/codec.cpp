@@ -83,7 +83,12 @@ bool isValidClientId(const QString &clientId)
     return matchesName(clientId);
 }
 
-PublishParse parseWebSocketFrame(const QByteArray &utf8, qint64 maxBytes)
+namespace {
+
+// The WebSocket and Comet publish forms differ only in the WebSocket's "type" and "id".
+enum class PublishForm { WebSocketFrame, CometBody };
+
+PublishParse parsePublish(const QByteArray &utf8, qint64 maxBytes, PublishForm form)
 {
     if (utf8.size() > maxBytes)
         return tooLarge(utf8.size(), maxBytes);
@@ -93,14 +98,13 @@ PublishParse parseWebSocketFrame(const QByteArray &utf8, qint64 maxBytes)
     const QJsonObject o = parseObject(utf8, &error);
     if (!error.isEmpty())
         return badJson(error);
-    const QJsonValue type = o.value(QStringLiteral("type"));
-    if (type != QJsonValue(QStringLiteral("publish")))
+    if (form == PublishForm::WebSocketFrame && o.value(QStringLiteral("type")) != QJsonValue(QStringLiteral("publish")))
         return badJson(QStringLiteral("\"type\" must be \"publish\""));
     if (!o.contains(QStringLiteral("data")))
         return badJson(QStringLiteral("\"data\" is missing"));
     PublishParse r;
     r.request.data = o.value(QStringLiteral("data"));
-    if (o.contains(QStringLiteral("id"))) {
+    if (form == PublishForm::WebSocketFrame && o.contains(QStringLiteral("id"))) {
         r.request.id = o.value(QStringLiteral("id"));
         if (!isValidId(r.request.id))
             return badJson(QStringLiteral("\"id\" must be a string of at most 128 characters or a number"));
@@ -108,21 +112,16 @@ PublishParse parseWebSocketFrame(const QByteArray &utf8, qint64 maxBytes)
     return r;
 }
 
+} // namespace
+
+PublishParse parseWebSocketFrame(const QByteArray &utf8, qint64 maxBytes)
+{
+    return parsePublish(utf8, maxBytes, PublishForm::WebSocketFrame);
+}
+
 PublishParse parseCometBody(const QByteArray &utf8, qint64 maxBytes)
 {
-    if (utf8.size() > maxBytes)
-        return tooLarge(utf8.size(), maxBytes);
-    if (!startsWithBrace(utf8))
-        return plainText(utf8);
-    QString error;
-    const QJsonObject o = parseObject(utf8, &error);
-    if (!error.isEmpty())
-        return badJson(error);
-    if (!o.contains(QStringLiteral("data")))
-        return badJson(QStringLiteral("\"data\" is missing"));
-    PublishParse r;
-    r.request.data = o.value(QStringLiteral("data"));
-    return r;
+    return parsePublish(utf8, maxBytes, PublishForm::CometBody);
 }
 
 QString SubscribeParse::errorCode() const
