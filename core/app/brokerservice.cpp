@@ -13,6 +13,10 @@ void BrokerService::start(const util::ServerOptions &options)
     connect(m_broker, &bus::BrokerServer::nodeRefused, this, [](const QString &peer, const QString &reason) {
         qWarning("broker: refused %s: %s", qPrintable(peer), qPrintable(reason));
     });
+    connect(m_broker, &bus::BrokerServer::nodeAuthenticated, this,
+            [](const QString &name) { qInfo("broker: node %s joined", qPrintable(name)); });
+    connect(m_broker, &bus::BrokerServer::nodeDisconnected, this,
+            [](const QString &name) { qInfo("broker: node %s left", qPrintable(name)); });
     m_admin = new http::AdminServer(&m_broker->metrics(), [] { return true; }, this);
     QString error;
     const quint16 port = m_broker->listen(options.host, options.port, &error);

@@ -76,6 +76,8 @@ void WebSocketNode::registerMetrics(http::Metrics &metrics)
                 [this] { return double(m_rateLimited); });
     metrics.add("duplex_slow_closed_total", K::Counter, "Clients closed for reading too slowly.",
                 [this] { return double(m_slowClosed); });
+    metrics.add("duplex_bus_events_in_total", K::Counter, "Sequenced events received from the broker.",
+                [this] { return double(m_hub->eventsReceived()); });
     metrics.add("duplex_history_requests_total", K::Counter, "Resumes served from the broker's history.",
                 [this] { return double(m_hub->historyRequests()); });
 }
