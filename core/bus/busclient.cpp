@@ -85,7 +85,11 @@ void BusClient::handleLine(const QByteArray &line)
             fail(QStringLiteral("the broker relayed a malformed event: %1").arg(parsed.error));
             return;
         }
-        emit eventReceived(protocol::Sequenced::from(parsed.event),
+        // The broker encoded the event once for every node (encodeEventLine: it ends the
+        // line); keep those bytes rather than encode the same event again.
+        const int at = line.indexOf(",\"event\":");
+        protocol::Sequenced sequenced{parsed.event, line.mid(at + 9, line.size() - at - 10)};
+        emit eventReceived(sequenced,
                            frame.value(QStringLiteral("origin")).toString(),
                            frame.value(QStringLiteral("ref")).toInteger());
     } else if (op == QLatin1String("history")) {

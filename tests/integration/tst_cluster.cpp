@@ -104,6 +104,8 @@ void TestCluster::clientsLandOnDifferentNodesAndShareSeq()
         if (i > 0)
             QVERIFY(ma[i].seq > ma[i - 1].seq);
     }
+    QCOMPARE(a.unparsed(), 0);
+    QCOMPARE(b.unparsed(), 0);
     // Every sequenced event a client saw is numbered without a hole after its welcome.
     qint64 expected = a.welcome().seq + 1;
     for (const Event &e : a.events()) {
