@@ -182,6 +182,8 @@ QStringList Cluster::nodeArguments(const QString &name, NodeRole role, quint16 p
         args << QStringLiteral("--history") << QString::number(m_config.history);
     if (isBalancedNode(role))
         args << QStringLiteral("--broker") << QStringLiteral("127.0.0.1:%1").arg(m_brokerPort);
+    if (role == NodeRole::Comet)
+        args << QStringLiteral("--hold") << QString::number(m_config.cometHoldSeconds);
     if (role == NodeRole::Static && !m_config.webRoot.isEmpty())
         args << QStringLiteral("--root") << m_config.webRoot;
     return args;
@@ -271,6 +273,7 @@ bool Cluster::writeNginxConfig(QString *error)
     settings.port = m_port;
     settings.workers = std::clamp(QThread::idealThreadCount(), 1, 4);
     settings.cometBalance = m_config.cometBalance;
+    settings.cometHoldSeconds = m_config.cometHoldSeconds;
     for (const auto &[name, m] : m_members) {
         if (m.removing || m.stats.port == 0)
             continue;

@@ -21,7 +21,7 @@ QString roleName(NodeRole role);
 struct ClusterConfig
 {
     int webSocketNodes = 2;
-    int cometNodes = 0;
+    int cometNodes = 2;
     quint16 port = 8080;            // nginx's public port; 0 picks a free one
     QString runtimeDir;             // empty: a fresh /tmp/duplex-XXXXXX, removed at stop
     QString binDir;                 // where the duplex-* binaries are
@@ -30,6 +30,7 @@ struct ClusterConfig
     bool restart = false;           // restart nodes that die
     nginx::CometBalance cometBalance = nginx::CometBalance::IpHash;
     int history = 10000;
+    int cometHoldSeconds = 25;      // Comet nodes' --hold; nginx's read timeout follows it
     int readyTimeoutMs = 10000;
     int statsIntervalMs = 1000;
 };

@@ -57,7 +57,9 @@ CtlParse parseCtlOptions(const QStringList &arguments)
         "duplexctl itself is killed, its children die with it."));
     parser.addHelpOption();
     const QCommandLineOption wsOption(QStringLiteral("ws"), QStringLiteral("WebSocket nodes (default 2)."), QStringLiteral("n"), QStringLiteral("2"));
-    const QCommandLineOption cometOption(QStringLiteral("comet"), QStringLiteral("Comet (long-polling) nodes (default 0)."), QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption cometOption(QStringLiteral("comet"), QStringLiteral("Comet (long-polling) nodes (default 2)."), QStringLiteral("n"), QStringLiteral("2"));
+    const QCommandLineOption holdOption(QStringLiteral("hold"), QStringLiteral("Seconds a Comet poll is held before it is answered [] (default 25)."),
+                                        QStringLiteral("seconds"), QStringLiteral("25"));
     const QCommandLineOption portOption(QStringLiteral("port"), QStringLiteral("Public port of nginx on 127.0.0.1; 0 picks a free one (default 8080)."),
                                         QStringLiteral("port"), QStringLiteral("8080"));
     const QCommandLineOption restartOption(QStringLiteral("restart"), QStringLiteral("Restart nodes that exit, with backoff."));
@@ -73,7 +75,7 @@ CtlParse parseCtlOptions(const QStringList &arguments)
                                            QStringLiteral("dir"));
     const QCommandLineOption nginxOption(QStringLiteral("nginx"), QStringLiteral("nginx binary (default: nginx on PATH or /usr/sbin/nginx)."),
                                          QStringLiteral("path"));
-    parser.addOptions({wsOption, cometOption, portOption, restartOption, balanceOption, historyOption,
+    parser.addOptions({wsOption, cometOption, holdOption, portOption, restartOption, balanceOption, historyOption,
                        runtimeOption, webRootOption, nginxOption});
 
     QStringList rest = arguments;
@@ -96,6 +98,8 @@ CtlParse parseCtlOptions(const QStringList &arguments)
         return fail(QStringLiteral("--comet: expected 0 to 64, got %1").arg(parser.value(cometOption)));
     if (c.webSocketNodes + c.cometNodes == 0)
         return fail(QStringLiteral("--ws and --comet are both 0: the cluster needs at least one node"));
+    if (!readCount(parser, holdOption, 1, 3600, &c.cometHoldSeconds))
+        return fail(QStringLiteral("--hold: expected 1 to 3600 seconds, got %1").arg(parser.value(holdOption)));
     int port = 0;
     if (!readCount(parser, portOption, 0, 65535, &port))
         return fail(QStringLiteral("--port: expected 0 to 65535, got %1").arg(parser.value(portOption)));

@@ -41,11 +41,24 @@ void ChannelHub::publish(const protocol::Event &event, SequencedCallback done)
         m_pendingPublishes.emplace(ref, std::move(done));
 }
 
-void ChannelHub::fetchSince(const QString &channel, qint64 since, int limit, RangeCallback done)
+bool ChannelHub::readLocal(const QString &channel, qint64 since, int limit, log::ChannelLog::Range *range) const
 {
     auto it = m_logs.constFind(channel);
-    if (it == m_logs.cend() || it->covers(since)) {
-        done(it == m_logs.cend() ? log::ChannelLog::Range{} : it->since(since, limit));
+    if (it == m_logs.cend()) {
+        *range = {};
+        return true;
+    }
+    if (!it->covers(since))
+        return false;
+    *range = it->since(since, limit);
+    return true;
+}
+
+void ChannelHub::fetchSince(const QString &channel, qint64 since, int limit, RangeCallback done)
+{
+    log::ChannelLog::Range local;
+    if (readLocal(channel, since, limit, &local)) {
+        done(local);
         return;
     }
     ++m_historyRequests;

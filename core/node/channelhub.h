@@ -47,6 +47,10 @@ public:
     // the broker's history. The range is empty when `since` is at or past the head.
     void fetchSince(const QString &channel, qint64 since, int limit, RangeCallback done);
 
+    // The local part of fetchSince(): fills `range` and returns true when this node's
+    // buffer holds everything after `since` (or there is nothing after it).
+    bool readLocal(const QString &channel, qint64 since, int limit, log::ChannelLog::Range *range) const;
+
     quint64 eventsReceived() const { return m_eventsReceived; }
     quint64 historyRequests() const { return m_historyRequests; }
 

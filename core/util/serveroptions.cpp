@@ -42,6 +42,8 @@ QString roleName(ServerRole role)
         return QStringLiteral("broker");
     case ServerRole::WebSocket:
         return QStringLiteral("ws");
+    case ServerRole::Comet:
+        return QStringLiteral("comet");
     case ServerRole::Static:
         return QStringLiteral("static");
     }
@@ -53,7 +55,7 @@ ServerOptionsParse parseServerOptions(ServerRole role, const QStringList &argume
 {
     ServerOptionsParse r;
     ServerOptions &o = r.options;
-    const bool isNode = role == ServerRole::WebSocket;
+    const bool isNode = role == ServerRole::WebSocket || role == ServerRole::Comet;
 
     QCommandLineParser parser;
     switch (role) {
@@ -69,6 +71,14 @@ ServerOptionsParse parseServerOptions(ServerRole role, const QStringList &argume
             "Duplex WebSocket node: the /ws/ surface of the contract (welcome, publish, ack, since\n"
             "resume, join/leave). Connects to the broker with the secret in DUPLEX_SECRET.\n"
             "Prints `READY {\"role\":\"ws\",\"port\":P,\"admin\":A,...}` once listening."));
+        break;
+    case ServerRole::Comet:
+        parser.setApplicationDescription(QStringLiteral(
+            "Duplex Comet node: the long-polling surface of the contract, GET /xhr/subscribe (welcome,\n"
+            "then polls held until an event after `since` exists) and POST /xhr/publish. Connects to\n"
+            "the broker with the secret in DUPLEX_SECRET. A client that has not polled for twice the\n"
+            "hold time leaves the channel.\n"
+            "Prints `READY {\"role\":\"comet\",\"port\":P,\"admin\":A,...}` once listening."));
         break;
     case ServerRole::Static:
         parser.setApplicationDescription(QStringLiteral(
@@ -100,6 +110,9 @@ ServerOptionsParse parseServerOptions(ServerRole role, const QStringList &argume
     const QCommandLineOption rateOption(QStringLiteral("rate-limit"),
                                         QStringLiteral("Publishes per second allowed per client, bursts of twice that; 0 = no limit (default 1000)."),
                                         QStringLiteral("per-second"), QStringLiteral("1000"));
+    const QCommandLineOption holdOption(QStringLiteral("hold"),
+                                        QStringLiteral("Seconds a poll is held before it is answered with [] (1 to 3600, default 25)."),
+                                        QStringLiteral("seconds"), QStringLiteral("25"));
     const QCommandLineOption rootOption(QStringLiteral("root"), QStringLiteral("Directory to serve (default: %1).").arg(defaultRoot),
                                         QStringLiteral("dir"), defaultRoot);
     parser.addOption(hostOption);
@@ -112,6 +125,8 @@ ServerOptionsParse parseServerOptions(ServerRole role, const QStringList &argume
         parser.addOption(maxMessageOption);
         parser.addOption(rateOption);
     }
+    if (role == ServerRole::Comet)
+        parser.addOption(holdOption);
     if (role == ServerRole::Broker)
         parser.addOption(historyOption);
     if (role == ServerRole::Static)
@@ -166,6 +181,8 @@ ServerOptionsParse parseServerOptions(ServerRole role, const QStringList &argume
         if (!ok || o.rateLimit < 0)
             return fail(QStringLiteral("--rate-limit: expected a number >= 0, got %1").arg(parser.value(rateOption)));
     }
+    if (role == ServerRole::Comet && (!positiveInt(holdOption, &o.holdSeconds) || o.holdSeconds > 3600))
+        return fail(QStringLiteral("--hold: expected 1 to 3600 seconds, got %1").arg(parser.value(holdOption)));
     if (role == ServerRole::Broker && !positiveInt(historyOption, &o.history))
         return fail(QStringLiteral("--history: expected a positive count, got %1").arg(parser.value(historyOption)));
     if (role == ServerRole::Static) {

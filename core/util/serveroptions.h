@@ -7,7 +7,7 @@
 namespace duplex::util {
 
 // Which server binary is reading its command line; each one takes a subset of options.
-enum class ServerRole { Broker, WebSocket, Static };
+enum class ServerRole { Broker, WebSocket, Comet, Static };
 
 QString roleName(ServerRole role);
 
@@ -23,6 +23,7 @@ struct ServerOptions
     int buffer = 1000;                     // nodes: events kept per channel locally
     qint64 maxMessageBytes = 64 * 1024;
     double rateLimit = 1000;               // publishes per second per client
+    int holdSeconds = 25;                  // Comet: how long a poll is held before `[]`
     QString root;                          // static node: directory served
     QByteArray secret;                     // from the environment, DUPLEX_SECRET
 };

@@ -15,8 +15,18 @@ ServerProcess::~ServerProcess()
 bool ServerProcess::start(const QString &binary, const QStringList &arguments,
                           const QProcessEnvironment &environment, int timeoutMs)
 {
+    return startUnder({}, binary, arguments, environment, timeoutMs);
+}
+
+bool ServerProcess::startUnder(const QStringList &wrapper, const QString &binary, const QStringList &arguments,
+                               const QProcessEnvironment &environment, int timeoutMs)
+{
     m_process.setProcessEnvironment(environment);
-    m_process.start(QStringLiteral(DUPLEX_BIN_DIR "/") + binary, arguments);
+    const QString path = QStringLiteral(DUPLEX_BIN_DIR "/") + binary;
+    if (wrapper.isEmpty())
+        m_process.start(path, arguments);
+    else
+        m_process.start(wrapper.first(), wrapper.mid(1) + QStringList{path} + arguments);
     if (!m_process.waitForStarted(timeoutMs))
         return false;
     QDeadlineTimer deadline(timeoutMs);

@@ -20,6 +20,10 @@ public:
                const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
                int timeoutMs = 10000);
 
+    // Same, with the binary run under `wrapper` (a program and its arguments, such as
+    // valgrind and its options); an empty wrapper runs the binary itself.
+    bool startUnder(const QStringList &wrapper, const QString &binary, const QStringList &arguments,
+                    const QProcessEnvironment &environment, int timeoutMs);
     QJsonObject ready() const { return m_ready; }
     quint16 port() const { return quint16(m_ready.value(QStringLiteral("port")).toInt()); }
     quint16 adminPort() const { return quint16(m_ready.value(QStringLiteral("admin")).toInt()); }

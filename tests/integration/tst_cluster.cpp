@@ -50,6 +50,7 @@ void TestCluster::initTestCase()
 {
     duplex::control::ClusterConfig config;
     config.webSocketNodes = 2;
+    config.cometNodes = 0; // the Comet surface has its own test (tst_comet)
     config.port = 0;
     config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
     config.statsIntervalMs = 200;

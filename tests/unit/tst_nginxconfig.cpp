@@ -89,11 +89,14 @@ QString leftovers(const QString &text)
     const QRegularExpressionMatch m = marker.match(text);
     if (m.hasMatch())
         return QStringLiteral("region marker left: ") + m.captured();
+    // Any @NAME@ outside a comment, not only the known ones. (nginx's named locations,
+    // `@comet_too_large`, are lower case and have no closing '@'.)
+    static const QRegularExpression placeholder(QStringLiteral("@[A-Z_]+@"));
     const QStringList lines = text.split(QLatin1Char('\n'));
     for (int i = 0; i < lines.size(); ++i) {
         const QString directive = lines.at(i).section(QLatin1Char('#'), 0, 0);
-        if (directive.contains(QLatin1Char('@')))
-            return QStringLiteral("'@' left outside a comment at line %1: %2").arg(i + 1).arg(lines.at(i));
+        if (placeholder.match(directive).hasMatch())
+            return QStringLiteral("'@NAME@' left outside a comment at line %1: %2").arg(i + 1).arg(lines.at(i));
     }
     return {};
 }

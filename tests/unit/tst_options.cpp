@@ -40,6 +40,8 @@ private slots:
     void serverBad();
     void serverHelp_data();
     void serverHelp();
+    void cometHold_data();
+    void cometHold();
 
     void ctlGood_data();
     void ctlGood();
@@ -126,6 +128,39 @@ void TestOptions::serverGood()
     QCOMPARE(o.secret, role == ServerRole::Static ? QByteArray() : secret);
 }
 
+void TestOptions::cometHold_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<int>("hold"); // 0: refused
+
+    QTest::newRow("default") << "" << 25;
+    QTest::newRow("one-second") << "--hold 1" << 1;
+    QTest::newRow("an-hour") << "--hold=3600" << 3600;
+    QTest::newRow("zero") << "--hold 0" << 0;
+    QTest::newRow("negative") << "--hold -3" << 0;
+    QTest::newRow("over-an-hour") << "--hold 3601" << 0;
+    QTest::newRow("text") << "--hold long" << 0;
+    QTest::newRow("fraction") << "--hold 2.5" << 0;
+}
+
+void TestOptions::cometHold()
+{
+    QFETCH(QString, line);
+    QFETCH(int, hold);
+
+    const ServerOptionsParse r = parseServerOptions(
+        ServerRole::Comet, argv(QStringLiteral("duplex-comet-node"), QStringLiteral("--broker 127.0.0.1:4000 ") + line), kSecret);
+    if (hold == 0) {
+        QCOMPARE(r.status, ServerOptionsParse::Status::Error);
+        QVERIFY2(r.text.contains(QLatin1String("--hold")), qPrintable(r.text));
+        return;
+    }
+    QVERIFY2(r.status == ServerOptionsParse::Status::Ok, qPrintable(r.text));
+    QCOMPARE(r.options.holdSeconds, hold);
+    QCOMPARE(r.options.name, QStringLiteral("comet"));
+    QCOMPARE(int(r.options.brokerPort), 4000);
+}
+
 void TestOptions::serverBad_data()
 {
     QTest::addColumn<ServerRole>("role");
@@ -163,6 +198,11 @@ void TestOptions::serverBad_data()
     QTest::newRow("broker-port-70000") << ServerRole::Broker << "--port 70000" << kSecret << "--port";
     QTest::newRow("static-empty-root") << ServerRole::Static << "--root=" << kSecret << "--root";
     QTest::newRow("static-no-root-at-all") << ServerRole::Static << "" << kSecret << "--root";
+    const auto comet = ServerRole::Comet;
+    QTest::newRow("comet-no-broker") << comet << "--hold 5" << kSecret << "--broker";
+    QTest::newRow("comet-no-secret") << comet << "--broker 127.0.0.1:4000" << QByteArray() << "DUPLEX_SECRET";
+    QTest::newRow("comet-history-not-a-node-option") << comet << "--broker 127.0.0.1:4000 --history 5" << kSecret << "history";
+    QTest::newRow("ws-takes-no-hold") << ws << "--broker 127.0.0.1:4000 --hold 5" << kSecret << "hold";
     QTest::newRow("static-takes-no-broker") << ServerRole::Static << "--root /x --broker 127.0.0.1:1" << kSecret << "broker";
 }
 
@@ -193,6 +233,9 @@ void TestOptions::serverHelp_data()
                         << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "DUPLEX_SECRET"});
     QTest::newRow("ws-short") << ServerRole::WebSocket << "-h" << (common + QStringList{"--broker"});
     QTest::newRow("static") << ServerRole::Static << "--help" << (common + QStringList{"--root", "/default/web"});
+    QTest::newRow("comet") << ServerRole::Comet << "--help"
+                           << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "--hold",
+                                                    "/xhr/subscribe", "/xhr/publish", "DUPLEX_SECRET"});
 }
 
 void TestOptions::serverHelp()
@@ -208,8 +251,10 @@ void TestOptions::serverHelp()
     for (const QString &m : mentions)
         QVERIFY2(r.text.contains(m), qPrintable(QStringLiteral("help does not mention %1:\n%2").arg(m, r.text)));
     // Options of the other roles stay out of it.
-    if (role != ServerRole::WebSocket)
+    if (role != ServerRole::WebSocket && role != ServerRole::Comet)
         QVERIFY(!r.text.contains(QLatin1String("--broker")));
+    if (role != ServerRole::Comet)
+        QVERIFY(!r.text.contains(QLatin1String("--hold")));
     if (role != ServerRole::Broker)
         QVERIFY(!r.text.contains(QLatin1String("--history")));
     if (role != ServerRole::Static)
@@ -226,16 +271,17 @@ void TestOptions::ctlGood_data()
     QTest::addColumn<CometBalance>("balance");
     QTest::addColumn<int>("history");
     QTest::addColumn<QString>("runtimeDir");
+    QTest::addColumn<int>("hold");
 
-    QTest::newRow("defaults") << "up" << 2 << 0 << 8080 << false << CometBalance::IpHash << 10000 << "";
-    QTest::newRow("brief-example") << "up --ws 3 --comet 1 --port 0 --restart --comet-balance client" << 3 << 1 << 0 << true
-                                   << CometBalance::Client << 10000 << "";
+    QTest::newRow("defaults") << "up" << 2 << 2 << 8080 << false << CometBalance::IpHash << 10000 << "" << 25;
+    QTest::newRow("brief-example") << "up --ws 3 --comet 1 --port 0 --restart --comet-balance client --hold 5" << 3 << 1 << 0 << true
+                                   << CometBalance::Client << 10000 << "" << 5;
     QTest::newRow("comet-only") << "up --ws 0 --comet 2 --comet-balance ip_hash" << 0 << 2 << 8080 << false
-                                << CometBalance::IpHash << 10000 << "";
+                                << CometBalance::IpHash << 10000 << "" << 25;
     QTest::newRow("limits") << "up --ws 64 --comet 64 --port 65535 --history 10000000" << 64 << 64 << 65535 << false
-                            << CometBalance::IpHash << 10000000 << "";
-    QTest::newRow("runtime-dir") << "up --runtime-dir /tmp/d --history 1" << 2 << 0 << 8080 << false << CometBalance::IpHash
-                                 << 1 << "/tmp/d";
+                            << CometBalance::IpHash << 10000000 << "" << 25;
+    QTest::newRow("runtime-dir") << "up --runtime-dir /tmp/d --history 1 --comet 0" << 2 << 0 << 8080 << false << CometBalance::IpHash
+                                 << 1 << "/tmp/d" << 25;
 }
 
 void TestOptions::ctlGood()
@@ -248,6 +294,7 @@ void TestOptions::ctlGood()
     QFETCH(CometBalance, balance);
     QFETCH(int, history);
     QFETCH(QString, runtimeDir);
+    QFETCH(int, hold);
 
     const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
     QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
@@ -259,6 +306,7 @@ void TestOptions::ctlGood()
     QCOMPARE(r.config.cometBalance, balance);
     QCOMPARE(r.config.history, history);
     QCOMPARE(r.config.runtimeDir, runtimeDir);
+    QCOMPARE(r.config.cometHoldSeconds, hold);
 }
 
 void TestOptions::ctlBad_data()
@@ -275,6 +323,9 @@ void TestOptions::ctlBad_data()
     QTest::newRow("ws-negative") << "up --ws -1" << "--ws";
     QTest::newRow("ws-text") << "up --ws many" << "--ws";
     QTest::newRow("comet-65") << "up --comet 65" << "--comet";
+    QTest::newRow("hold-0") << "up --hold 0" << "--hold";
+    QTest::newRow("hold-3601") << "up --hold 3601" << "--hold";
+    QTest::newRow("hold-text") << "up --hold soon" << "--hold";
     QTest::newRow("port-70000") << "up --port 70000" << "--port";
     QTest::newRow("history-0") << "up --history 0" << "--history";
     QTest::newRow("unknown-option") << "up --bogus" << "bogus";

@@ -1,0 +1,587 @@
+// The Comet surface of CONTRACT.md through real nginx, against a real cluster (broker, one
+// WebSocket node, two Comet nodes under ip_hash, static node, nginx) started by the core's
+// Cluster, with a 2 s hold time so timeouts are quick to see.
+#include "client/cometclient.h"
+#include "control/cluster.h"
+#include "http/metrics.h"
+#include "httpcall.h"
+#include "protocol/codec.h"
+#include "wsclient.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+using duplex::client::CometClient;
+using duplex::client::HttpConnection;
+using duplex::client::HttpResult;
+using duplex::control::Cluster;
+using duplex::control::NodeRole;
+using duplex::protocol::Event;
+using duplex::protocol::EventType;
+
+namespace {
+
+constexpr int kHoldSeconds = 2;
+
+// A Comet subscriber that keeps everything it receives.
+struct Subscriber
+{
+    std::unique_ptr<CometClient> client;
+    Event welcome;
+    QList<Event> events;
+    QList<Event> messages;
+    int reconnects = 0;
+    QStringList errors;
+
+    Subscriber(quint16 port, const QString &channel, const QHostAddress &source = {})
+    {
+        CometClient::Options options;
+        options.port = port;
+        options.channel = channel;
+        options.source = source;
+        options.retryMinMs = 50;
+        options.retryMaxMs = 500;
+        client = std::make_unique<CometClient>(options);
+        QObject::connect(client.get(), &CometClient::welcomed, client.get(), [this](const Event &e) { welcome = e; });
+        QObject::connect(client.get(), &CometClient::eventReceived, client.get(), [this](const Event &e) {
+            events << e;
+            if (e.type == EventType::Message)
+                messages << e;
+        });
+        QObject::connect(client.get(), &CometClient::reconnecting, client.get(), [this] { ++reconnects; });
+        QObject::connect(client.get(), &CometClient::errorOccurred, client.get(), [this](const QString &m) { errors << m; });
+    }
+
+    bool start(int timeoutMs = 5000)
+    {
+        client->start();
+        return QTest::qWaitFor([this] { return !welcome.clientId.isEmpty(); }, timeoutMs);
+    }
+};
+
+QByteArray target(const QString &path, const QString &query)
+{
+    return (path + QLatin1Char('?') + query).toUtf8();
+}
+
+} // namespace
+
+class TestComet final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void welcomeThroughNginx();
+    void errors_data();
+    void errors();
+    void cometAndWebSocketShareSeq();
+    void noLossAtTwoHundredPerSecond();
+    void holdTimeoutAnswersEmpty();
+    void pollWithoutSinceContinuesFromCursor();
+    void disconnectMidPollDoesNotHurt();
+    void thousandParkedPollsAnsweredByOnePublish();
+    void ipHashSpreadsSourceAddresses();
+    void idleClientLeaves();
+    void killedNodeUnderLoadLosesNothing();
+
+private:
+    quint16 port() const { return m_cluster->port(); }
+    QList<duplex::control::NodeStatus> cometNodes() const;
+    double metricSum(const QByteArray &name) const;
+
+    std::unique_ptr<Cluster> m_cluster;
+};
+
+namespace {
+
+// Starts broker, one WebSocket node, two Comet nodes holding polls `holdSeconds`, the
+// static node and nginx on an ephemeral port; null (with a failure recorded) if it fails.
+std::unique_ptr<Cluster> startCluster(int holdSeconds)
+{
+    duplex::control::ClusterConfig config;
+    config.webSocketNodes = 1;
+    config.cometNodes = 2;
+    config.cometHoldSeconds = holdSeconds;
+    config.port = 0;
+    config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
+    config.statsIntervalMs = 200;
+    auto cluster = std::make_unique<Cluster>(config);
+    QSignalSpy started(cluster.get(), &Cluster::started);
+    QSignalSpy failed(cluster.get(), &Cluster::startFailed);
+    cluster->start();
+    if (!QTest::qWaitFor([&] { return !started.isEmpty() || !failed.isEmpty(); }, 20000) || !failed.isEmpty()) {
+        qWarning("cluster did not start: %s", failed.isEmpty() ? "timeout" : qPrintable(failed.first().first().toString()));
+        return nullptr;
+    }
+    return cluster;
+}
+
+// Stops the cluster and checks that none of its processes survived.
+bool stopCluster(Cluster *cluster)
+{
+    QSignalSpy stopped(cluster, &Cluster::stopped);
+    const auto nodes = cluster->nodes();
+    cluster->stop();
+    if (!QTest::qWaitFor([&] { return !stopped.isEmpty(); }, 10000))
+        return false;
+    for (const auto &node : nodes) {
+        if (node.pid != 0 && QFile::exists(QStringLiteral("/proc/%1").arg(node.pid))) {
+            qWarning("%s survived the stop", qPrintable(node.name));
+            return false;
+        }
+    }
+    return true;
+}
+
+QList<duplex::control::NodeStatus> runningCometNodes(const Cluster &cluster)
+{
+    QList<duplex::control::NodeStatus> out;
+    for (const auto &n : cluster.nodes()) {
+        if (n.role == NodeRole::Comet && n.state == duplex::control::ChildProcess::State::Running)
+            out << n;
+    }
+    return out;
+}
+
+// The sum of one metric over the running Comet nodes, read from their admin ports.
+double cometMetric(const Cluster &cluster, const QByteArray &name)
+{
+    double sum = 0;
+    for (const auto &node : runningCometNodes(cluster)) {
+        const HttpResult r = httpCall(node.adminPort, "GET", "/metrics");
+        sum += duplex::http::Metrics::parse(r.body).value(name, 0);
+    }
+    return sum;
+}
+
+} // namespace
+
+void TestComet::initTestCase()
+{
+    m_cluster = startCluster(kHoldSeconds);
+    QVERIFY(m_cluster);
+    QCOMPARE(cometNodes().size(), 2);
+}
+
+void TestComet::cleanupTestCase()
+{
+    if (m_cluster)
+        QVERIFY(stopCluster(m_cluster.get()));
+}
+
+QList<duplex::control::NodeStatus> TestComet::cometNodes() const
+{
+    return runningCometNodes(*m_cluster);
+}
+
+double TestComet::metricSum(const QByteArray &name) const
+{
+    return cometMetric(*m_cluster, name);
+}
+
+void TestComet::welcomeThroughNginx()
+{
+    const HttpResult r = httpCall(port(), "GET", "/xhr/subscribe?channel=t-welcome");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(headerValue(r, "Content-Type"), QByteArray("application/json"));
+    QCOMPARE(headerValue(r, "Cache-Control"), QByteArray("no-store"));
+    const auto list = duplex::protocol::parseEventList(r.body);
+    QCOMPARE(list.status, duplex::protocol::EventParse::Status::Ok);
+    QCOMPARE(list.events.size(), 1);
+    const Event &welcome = list.events.first();
+    QCOMPARE(welcome.type, EventType::Welcome);
+    QCOMPARE(welcome.channel, QStringLiteral("t-welcome"));
+    QVERIFY(duplex::protocol::isValidClientId(welcome.clientId));
+    QVERIFY2(welcome.node.startsWith(QLatin1String("comet-")), qPrintable(welcome.node));
+    QCOMPARE(welcome.seq, 0);
+
+    // The client's own join is the first event after the welcome.
+    const HttpResult poll = httpCall(port(), "GET",
+                                     target(QStringLiteral("/xhr/subscribe"),
+                                            QStringLiteral("channel=t-welcome&clientId=%1&since=0").arg(welcome.clientId)));
+    QCOMPARE(poll.status, 200);
+    const auto events = duplex::protocol::parseEventList(poll.body).events;
+    QVERIFY2(!events.isEmpty(), poll.body.constData());
+    QCOMPARE(events.first().type, EventType::Join);
+    QCOMPARE(events.first().seq, 1);
+    QCOMPARE(events.first().clientId, welcome.clientId);
+    QCOMPARE(events.first().transport, QStringLiteral("comet"));
+}
+
+void TestComet::errors_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("code");
+
+    QTest::newRow("bad-channel") << QByteArray("GET") << QByteArray("/xhr/subscribe?channel=a%2Fb") << QByteArray() << 400
+                                 << "bad_channel";
+    QTest::newRow("long-channel") << QByteArray("GET") << ("/xhr/subscribe?channel=" + QByteArray(65, 'c')) << QByteArray()
+                                  << 400 << "bad_channel";
+    QTest::newRow("since-negative") << QByteArray("GET") << QByteArray("/xhr/subscribe?clientId=abc&since=-1") << QByteArray()
+                                    << 400 << "bad_request";
+    QTest::newRow("since-huge") << QByteArray("GET") << QByteArray("/xhr/subscribe?clientId=abc&since=99999999999999999999")
+                                << QByteArray() << 400 << "bad_request";
+    QTest::newRow("since-text") << QByteArray("GET") << QByteArray("/xhr/subscribe?clientId=abc&since=x") << QByteArray() << 400
+                                << "bad_request";
+    QTest::newRow("bad-clientId") << QByteArray("GET") << QByteArray("/xhr/subscribe?clientId=a%20b") << QByteArray() << 400
+                                  << "bad_request";
+    QTest::newRow("publish-bad-json") << QByteArray("POST") << QByteArray("/xhr/publish?channel=t-err&clientId=abc")
+                                      << QByteArray("{\"data\":") << 400 << "bad_json";
+    QTest::newRow("publish-not-publish") << QByteArray("POST") << QByteArray("/xhr/publish?channel=t-err&clientId=abc")
+                                         << QByteArray("{\"nodata\":1}") << 400 << "bad_json";
+    QTest::newRow("publish-too-large") << QByteArray("POST") << QByteArray("/xhr/publish?channel=t-err&clientId=abc")
+                                       << QByteArray(70000, 'x') << 413 << "too_large";
+    QTest::newRow("publish-bad-channel") << QByteArray("POST") << QByteArray("/xhr/publish?channel=%00") << QByteArray("hi")
+                                         << 400 << "bad_channel";
+    QTest::newRow("unknown-path") << QByteArray("GET") << QByteArray("/xhr/nope") << QByteArray() << 404 << "not_found";
+    QTest::newRow("get-publish") << QByteArray("GET") << QByteArray("/xhr/publish") << QByteArray() << 405
+                                 << "method_not_allowed";
+    QTest::newRow("post-subscribe") << QByteArray("POST") << QByteArray("/xhr/subscribe") << QByteArray("x") << 405
+                                    << "method_not_allowed";
+}
+
+void TestComet::errors()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, body);
+    QFETCH(int, status);
+    QFETCH(QString, code);
+
+    const HttpResult r = httpCall(port(), method, target, body);
+    QVERIFY2(r.status == status, qPrintable(QStringLiteral("status %1 (%2): %3").arg(r.status).arg(r.error, QString::fromUtf8(r.body))));
+    QCOMPARE(headerValue(r, "Content-Type"), QByteArray("application/json"));
+    QCOMPARE(headerValue(r, "Cache-Control"), QByteArray("no-store"));
+    const auto parsed = duplex::protocol::parseEvent(r.body);
+    QCOMPARE(parsed.status, duplex::protocol::EventParse::Status::Ok);
+    QCOMPARE(parsed.event.type, EventType::Error);
+    QCOMPARE(parsed.event.code, code);
+    QVERIFY(!parsed.event.message.isEmpty());
+    if (status == 405)
+        QVERIFY(!headerValue(r, "Allow").isEmpty());
+
+    // The nodes are still there for everyone else.
+    QCOMPARE(httpCall(port(), "GET", "/xhr/subscribe?channel=t-err").status, 200);
+}
+
+void TestComet::cometAndWebSocketShareSeq()
+{
+    const QString channel = QStringLiteral("t-mixed");
+    Subscriber comet(port(), channel);
+    QVERIFY(comet.start());
+    WsClient ws;
+    QVERIFY(ws.open(wsUrl(port(), QStringLiteral("channel=") + channel)));
+
+    QSignalSpy published(comet.client.get(), &CometClient::published);
+    for (int i = 0; i < 10; ++i) {
+        comet.client->publish(QJsonObject{{QStringLiteral("from"), QStringLiteral("comet")}, {QStringLiteral("n"), i}});
+        ws.send(QStringLiteral(R"({"type":"publish","data":{"from":"ws","n":%1}})").arg(i));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(published.size(), 10, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(ws.count(EventType::Message), 20, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(comet.messages.size(), 20, 5000);
+    const QList<Event> wsMessages = ws.eventsOfType(EventType::Message);
+    for (int i = 0; i < 20; ++i) {
+        QCOMPARE(comet.messages[i].seq, wsMessages[i].seq);
+        QCOMPARE(comet.messages[i].data, wsMessages[i].data);
+        QCOMPARE(comet.messages[i].clientId, wsMessages[i].clientId);
+    }
+    // The seq each publish was answered with is the seq everyone saw for it.
+    for (const QVariantList &args : published) {
+        const qint64 seq = args.first().toLongLong();
+        const auto it = std::find_if(wsMessages.cbegin(), wsMessages.cend(), [seq](const Event &e) { return e.seq == seq; });
+        QVERIFY(it != wsMessages.cend());
+        QCOMPARE(it->clientId, comet.welcome.clientId);
+    }
+    // Each side saw the other join, with its transport.
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(comet.events.cbegin(), comet.events.cend(), [&ws](const Event &e) {
+        return e.type == EventType::Join && e.clientId == ws.welcome().clientId && e.transport == QLatin1String("ws");
+    }), 5000);
+    const QList<Event> wsJoins = ws.eventsOfType(EventType::Join);
+    QVERIFY(std::none_of(wsJoins.cbegin(), wsJoins.cend(), [](const Event &e) { return e.transport.isEmpty(); }));
+    QCOMPARE(comet.client->duplicatesDropped(), 0);
+}
+
+void TestComet::noLossAtTwoHundredPerSecond()
+{
+    const QString channel = QStringLiteral("t-rate");
+    Subscriber comet(port(), channel);
+    QVERIFY(comet.start());
+    WsClient publisher;
+    QVERIFY(publisher.open(wsUrl(port(), QStringLiteral("channel=") + channel)));
+
+    constexpr int kCount = 500;
+    int sent = 0;
+    QTimer pace;
+    pace.setTimerType(Qt::PreciseTimer);
+    pace.setInterval(5); // 200 messages per second
+    connect(&pace, &QTimer::timeout, &pace, [&] {
+        publisher.send(QStringLiteral(R"({"type":"publish","data":%1})").arg(sent));
+        if (++sent == kCount)
+            pace.stop();
+    });
+    pace.start();
+    QTRY_COMPARE_WITH_TIMEOUT(sent, kCount, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(comet.messages.size(), kCount, 10000);
+    for (int i = 0; i < kCount; ++i) {
+        QCOMPARE(comet.messages[i].data.toInt(), i);
+        if (i > 0)
+            QVERIFY(comet.messages[i].seq > comet.messages[i - 1].seq);
+    }
+    QCOMPARE(comet.client->duplicatesDropped(), 0);
+    QCOMPARE(comet.reconnects, 0);
+    QVERIFY(comet.errors.isEmpty());
+    qInfo("500 messages at 200/s reached the Comet client in %lld polls", comet.client->pollsCompleted());
+}
+
+void TestComet::holdTimeoutAnswersEmpty()
+{
+    const HttpResult welcome = httpCall(port(), "GET", "/xhr/subscribe?channel=t-hold");
+    const Event w = duplex::protocol::parseEventList(welcome.body).events.value(0);
+    QVERIFY(!w.clientId.isEmpty());
+    // At the head (past the client's own join), nothing happens: [] after the hold time.
+    QElapsedTimer clock;
+    clock.start();
+    const HttpResult r = httpCall(port(), "GET",
+                                  target(QStringLiteral("/xhr/subscribe"),
+                                         QStringLiteral("channel=t-hold&clientId=%1&since=%2").arg(w.clientId).arg(w.seq + 1)),
+                                  {}, {}, (kHoldSeconds + 10) * 1000);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("[]"));
+    QCOMPARE(headerValue(r, "Cache-Control"), QByteArray("no-store"));
+    // Held, not answered at once (a lower bound only: a busy machine makes it later).
+    QVERIFY2(clock.elapsed() >= (kHoldSeconds - 1) * 1000, qPrintable(QString::number(clock.elapsed())));
+}
+
+void TestComet::pollWithoutSinceContinuesFromCursor()
+{
+    // The node remembers what it answered: a poll without `since` goes on from there.
+    const quint16 p = port();
+    const HttpResult welcome = httpCall(p, "GET", "/xhr/subscribe?channel=t-cursor");
+    const QString id = duplex::protocol::parseEventList(welcome.body).events.value(0).clientId;
+    const QByteArray poll = target(QStringLiteral("/xhr/subscribe"), QStringLiteral("channel=t-cursor&clientId=%1").arg(id));
+    const HttpResult first = httpCall(p, "GET", poll); // the client's own join
+    QCOMPARE(first.status, 200);
+    QCOMPARE(duplex::protocol::parseEventList(first.body).events.value(0).type, EventType::Join);
+    QCOMPARE(httpCall(p, "POST", target(QStringLiteral("/xhr/publish"), QStringLiteral("channel=t-cursor&clientId=%1").arg(id)),
+                      "{\"data\":\"one\"}").body,
+             QByteArray("{\"seq\":2}"));
+    const HttpResult second = httpCall(p, "GET", poll);
+    const auto events = duplex::protocol::parseEventList(second.body).events;
+    QCOMPARE(events.size(), 1);
+    QCOMPARE(events.first().seq, 2);
+    QCOMPARE(events.first().data.toString(), QStringLiteral("one"));
+}
+
+void TestComet::disconnectMidPollDoesNotHurt()
+{
+    const QString channel = QStringLiteral("t-abort");
+    Subscriber bystander(port(), channel);
+    QVERIFY(bystander.start());
+    const QList<duplex::control::NodeStatus> before = cometNodes();
+    const double abandonedBefore = metricSum("duplex_polls_abandoned_total");
+
+    // Clients that go away mid-poll, through nginx and straight at each node, after
+    // different delays: before the request is complete, while parked, as an answer comes.
+    QList<quint16> targets{port()};
+    for (const auto &node : before)
+        targets << node.port;
+    constexpr int kRounds = 60;
+    int aborted = 0;
+    for (int round = 0; round < kRounds; ++round) {
+        for (const quint16 p : targets) {
+            QTcpSocket socket;
+            socket.connectToHost(QHostAddress::LocalHost, p);
+            QVERIFY(socket.waitForConnected(5000));
+            const QByteArray request = "GET /xhr/subscribe?channel=t-abort&clientId=aborter" + QByteArray::number(round) +
+                                       "&since=999999 HTTP/1.1\r\nHost: x\r\n\r\n";
+            if (round % 3 == 0)
+                socket.write(request.left(request.size() / 2)); // half a request
+            else
+                socket.write(request);
+            socket.flush();
+            QTest::qWait(round % 4 == 0 ? 0 : 10);
+            if (round % 5 == 0) // an event arrives while the poll is parked or being torn down
+                bystander.client->publish(round);
+            socket.abort();
+            ++aborted;
+        }
+    }
+    QCOMPARE(aborted, kRounds * int(targets.size()));
+
+    // Both nodes are the same processes, still serving, and the bystander lost nothing.
+    const QList<duplex::control::NodeStatus> after = cometNodes();
+    QCOMPARE(after.size(), before.size());
+    for (int i = 0; i < after.size(); ++i)
+        QCOMPARE(after[i].pid, before[i].pid);
+    const int publishes = kRounds / 5 * int(targets.size());
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.messages.size(), publishes, 5000);
+    bystander.client->publish(QStringLiteral("after"));
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.messages.size(), publishes + 1, 5000);
+    QCOMPARE(bystander.messages.last().data.toString(), QStringLiteral("after"));
+    // The nodes noticed the clients that left (parked ones are dropped at once).
+    QTRY_VERIFY_WITH_TIMEOUT(metricSum("duplex_polls_abandoned_total") > abandonedBefore, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(metricSum("duplex_polls_parked"), 1.0, 5000); // the bystander's
+}
+
+void TestComet::thousandParkedPollsAnsweredByOnePublish()
+{
+    // A cluster of its own whose polls stay parked long enough to count them all.
+    const std::unique_ptr<Cluster> cluster = startCluster(120);
+    QVERIFY(cluster);
+    auto port = [&cluster] { return cluster->port(); };
+    auto metricSum = [&cluster](const QByteArray &name) { return cometMetric(*cluster, name); };
+    constexpr int kPolls = 1000;
+    const QString channel = QStringLiteral("t-thousand");
+    std::vector<std::unique_ptr<HttpConnection>> connections;
+    QStringList ids;
+    int welcomed = 0;
+    for (int i = 0; i < kPolls; ++i) {
+        // Spread over /24 sources so both nodes hold some of them.
+        connections.push_back(std::make_unique<HttpConnection>(
+            QStringLiteral("127.0.0.1"), port(), QHostAddress(QStringLiteral("127.0.%1.1").arg(i % 8 + 1))));
+        ids << QString();
+        connections.back()->request("GET", "/xhr/subscribe?channel=t-thousand", {}, {}, 10000,
+                                    [&ids, &welcomed, i](const HttpResult &r) {
+                                        ids[i] = duplex::protocol::parseEventList(r.body).events.value(0).clientId;
+                                        ++welcomed;
+                                    });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(welcomed, kPolls, 30000);
+    QVERIFY(!ids.contains(QString()));
+    // Every join has been sequenced once the head stops moving at 1000.
+    const qint64 head = kPolls;
+
+    const double parkedBefore = metricSum("duplex_polls_parked");
+    std::vector<QByteArray> answers(kPolls);
+    int answered = 0;
+    for (int i = 0; i < kPolls; ++i) {
+        connections[size_t(i)]->request(
+            "GET", target(QStringLiteral("/xhr/subscribe"), QStringLiteral("channel=%1&clientId=%2&since=%3").arg(channel, ids[i]).arg(head)),
+            {}, {}, 60000, [&answers, &answered, i](const HttpResult &r) {
+                answers[size_t(i)] = r.status == 200 ? r.body : QByteArray::number(r.status) + ' ' + r.error.toUtf8();
+                ++answered;
+            });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(metricSum("duplex_polls_parked"), parkedBefore + kPolls, 30000);
+    QCOMPARE(answered, 0);
+
+    const HttpResult published = httpCall(port(), "POST", "/xhr/publish?channel=t-thousand&clientId=sender", "{\"data\":\"all\"}");
+    QCOMPARE(published.body, QByteArray("{\"seq\":1001}"));
+    QTRY_COMPARE_WITH_TIMEOUT(answered, kPolls, 20000);
+    for (int i = 0; i < kPolls; ++i) {
+        const auto events = duplex::protocol::parseEventList(answers[size_t(i)]).events;
+        QVERIFY2(events.size() == 1, answers[size_t(i)].constData());
+        QCOMPARE(events.first().seq, 1001);
+        QCOMPARE(events.first().data.toString(), QStringLiteral("all"));
+    }
+    connections.clear();
+    QVERIFY(stopCluster(cluster.get()));
+}
+
+void TestComet::ipHashSpreadsSourceAddresses()
+{
+    // nginx's ip_hash keys on the first three octets: these two land on different nodes,
+    // and each source keeps landing on its own node.
+    QMap<QString, QString> nodeOf;
+    for (const QString &source : {QStringLiteral("127.0.1.1"), QStringLiteral("127.0.2.1")}) {
+        for (int i = 0; i < 3; ++i) {
+            const HttpResult r = httpCall(port(), "GET", "/xhr/subscribe?channel=t-hash", {}, QHostAddress(source));
+            const QString node = duplex::protocol::parseEventList(r.body).events.value(0).node;
+            QVERIFY2(node.startsWith(QLatin1String("comet-")), r.body.constData());
+            if (i == 0)
+                nodeOf.insert(source, node);
+            else
+                QCOMPARE(node, nodeOf.value(source));
+        }
+    }
+    QVERIFY2(nodeOf.value(QStringLiteral("127.0.1.1")) != nodeOf.value(QStringLiteral("127.0.2.1")),
+             qPrintable(nodeOf.value(QStringLiteral("127.0.1.1"))));
+}
+
+void TestComet::idleClientLeaves()
+{
+    const QString channel = QStringLiteral("t-idle");
+    Subscriber watcher(port(), channel, QHostAddress(QStringLiteral("127.0.3.1")));
+    QVERIFY(watcher.start());
+    // A client that takes its welcome and never polls.
+    const HttpResult r = httpCall(port(), "GET", "/xhr/subscribe?channel=t-idle", {}, QHostAddress(QStringLiteral("127.0.4.1")));
+    const QString idle = duplex::protocol::parseEventList(r.body).events.value(0).clientId;
+    QVERIFY(!idle.isEmpty());
+    auto seen = [&watcher, &idle](EventType type) {
+        return std::any_of(watcher.events.cbegin(), watcher.events.cend(),
+                           [&](const Event &e) { return e.type == type && e.clientId == idle; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(seen(EventType::Join), 5000);
+    // Twice the hold time without a poll, and it leaves (the sweep adds up to a second).
+    QTRY_VERIFY_WITH_TIMEOUT(seen(EventType::Leave), (2 * kHoldSeconds + 5) * 1000);
+    // The watcher itself keeps polling, so it never leaves.
+    QVERIFY(std::none_of(watcher.events.cbegin(), watcher.events.cend(), [&watcher](const Event &e) {
+        return e.type == EventType::Leave && e.clientId == watcher.welcome.clientId;
+    }));
+}
+
+void TestComet::killedNodeUnderLoadLosesNothing()
+{
+    const QString channel = QStringLiteral("t-kill");
+    // Subscribers from eight /24s: ip_hash puts about half on each node.
+    std::vector<std::unique_ptr<Subscriber>> subscribers;
+    for (int i = 0; i < 16; ++i) {
+        subscribers.push_back(std::make_unique<Subscriber>(port(), channel, QHostAddress(QStringLiteral("127.0.%1.1").arg(i % 8 + 1))));
+        QVERIFY(subscribers.back()->start());
+    }
+    const QString victim = subscribers.front()->welcome.node;
+    int onVictim = 0;
+    for (const auto &s : subscribers)
+        onVictim += s->welcome.node == victim ? 1 : 0;
+    QVERIFY2(onVictim > 0 && onVictim < 16, qPrintable(QString::number(onVictim)));
+
+    WsClient publisher;
+    QVERIFY(publisher.open(wsUrl(port(), QStringLiteral("channel=") + channel)));
+    constexpr int kCount = 300;
+    int sent = 0;
+    QTimer pace;
+    pace.setInterval(10); // 100 messages per second
+    connect(&pace, &QTimer::timeout, &pace, [&] {
+        publisher.send(QStringLiteral(R"({"type":"publish","data":%1})").arg(sent));
+        if (++sent == kCount)
+            pace.stop();
+    });
+    pace.start();
+    QTRY_VERIFY_WITH_TIMEOUT(sent >= kCount / 3, 10000);
+    QString error;
+    QVERIFY2(m_cluster->killNode(victim, &error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(sent, kCount, 20000);
+
+    for (const auto &s : subscribers) {
+        QTRY_COMPARE_WITH_TIMEOUT(s->messages.size(), kCount, 20000);
+        for (int i = 0; i < kCount; ++i)
+            QCOMPARE(s->messages[i].data.toInt(), i);
+        QCOMPARE(s->client->duplicatesDropped(), 0);
+    }
+    // Everyone is now served by the surviving node, which knows all sixteen clients.
+    QCOMPARE(cometNodes().size(), 1);
+    QVERIFY(cometNodes().first().name != victim);
+    QVERIFY2(metricSum("duplex_connections") >= 16, qPrintable(QString::number(metricSum("duplex_connections"))));
+    int rerouted = 0;
+    for (const auto &s : subscribers)
+        rerouted += s->welcome.node == victim && s->reconnects > 0 ? 1 : 0;
+    qInfo("%d of %d subscribers were on %s; %d of them retried a poll", onVictim, 16, qPrintable(victim), rerouted);
+}
+
+QTEST_GUILESS_MAIN(TestComet)
+#include "tst_comet.moc"
