@@ -150,11 +150,11 @@ void CometNode::handleSubscribe(const QHttpServerRequest &request, QTcpSocket *s
 
     if (query.clientId.isEmpty()) {
         // First call: the client learns its id and where the channel stands, at once.
-        Session &session = openSession(query.channel, util::newClientId(), now);
-        session.cursor = query.since >= 0 ? query.since : head;
+        // Its session (and its join) begins with its first poll, on whichever node that
+        // poll reaches: under `hash $arg_clientId` that need not be this one.
         QHttpServerResponder responder = http::HttpService::responderFor(request, socket);
         const QByteArray body =
-            '[' + protocol::Event::welcome(session.clientId, query.channel, head, m_hub->nodeName()).toJson() + ']';
+            '[' + protocol::Event::welcome(util::newClientId(), query.channel, head, m_hub->nodeName()).toJson() + ']';
         m_bytesOut += quint64(body.size());
         ++m_pollsAnswered;
         respond(responder, Status::Ok, body);
@@ -165,7 +165,7 @@ void CometNode::handleSubscribe(const QHttpServerRequest &request, QTcpSocket *s
     const bool known = m_sessions.contains(key);
     Session &session = known ? m_sessions[key] : openSession(query.channel, query.clientId, now);
     if (!known)
-        session.cursor = head; // a stranger (failover, own id) without since starts live
+        session.cursor = head; // a first poll without since starts live
     session.lastSeenMs = now;
     // One poll per client: an older one still held (a client that gave up on it, or a
     // retry) is answered [] so it never lingers until its hold time.

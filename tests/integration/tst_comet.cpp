@@ -93,6 +93,8 @@ private slots:
     void thousandParkedPollsAnsweredByOnePublish();
     void ipHashSpreadsSourceAddresses();
     void idleClientLeaves();
+    void clientBalanceKeepsAClientOnOneNode();
+    void addedCometNodeTakesPolls();
     void killedNodeUnderLoadLosesNothing();
 
 private:
@@ -107,9 +109,11 @@ namespace {
 
 // Starts broker, one WebSocket node, two Comet nodes holding polls `holdSeconds`, the
 // static node and nginx on an ephemeral port; null (with a failure recorded) if it fails.
-std::unique_ptr<Cluster> startCluster(int holdSeconds)
+std::unique_ptr<Cluster> startCluster(int holdSeconds,
+                                      duplex::nginx::CometBalance balance = duplex::nginx::CometBalance::IpHash)
 {
     duplex::control::ClusterConfig config;
+    config.cometBalance = balance;
     config.webSocketNodes = 1;
     config.cometNodes = 2;
     config.cometHoldSeconds = holdSeconds;
@@ -463,8 +467,12 @@ void TestComet::thousandParkedPollsAnsweredByOnePublish()
     }
     QTRY_COMPARE_WITH_TIMEOUT(welcomed, kPolls, 30000);
     QVERIFY(!ids.contains(QString()));
-    // Every join has been sequenced once the head stops moving at 1000.
-    const qint64 head = kPolls;
+    // The watcher's join is seq 1; each client's first poll sequences its join, so the
+    // head is 1 + kPolls once every poll has arrived, and the publish is the next seq.
+    WsClient watcher;
+    QVERIFY(watcher.open(wsUrl(port(), QStringLiteral("channel=") + channel)));
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.count(EventType::Join), 1, 5000);
+    const qint64 head = 1 + kPolls;
 
     const double parkedBefore = metricSum("duplex_polls_parked");
     std::vector<QByteArray> answers(kPolls);
@@ -478,15 +486,16 @@ void TestComet::thousandParkedPollsAnsweredByOnePublish()
             });
     }
     QTRY_COMPARE_WITH_TIMEOUT(metricSum("duplex_polls_parked"), parkedBefore + kPolls, 30000);
-    QCOMPARE(answered, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.count(EventType::Join), 1 + kPolls, 10000);
+    QCOMPARE(answered, 0); // their own joins are at or below `since`: all still parked
 
     const HttpResult published = httpCall(port(), "POST", "/xhr/publish?channel=t-thousand&clientId=sender", "{\"data\":\"all\"}");
-    QCOMPARE(published.body, QByteArray("{\"seq\":1001}"));
+    QCOMPARE(published.body, "{\"seq\":" + QByteArray::number(head + 1) + '}');
     QTRY_COMPARE_WITH_TIMEOUT(answered, kPolls, 20000);
     for (int i = 0; i < kPolls; ++i) {
         const auto events = duplex::protocol::parseEventList(answers[size_t(i)]).events;
         QVERIFY2(events.size() == 1, answers[size_t(i)].constData());
-        QCOMPARE(events.first().seq, 1001);
+        QCOMPARE(events.first().seq, head + 1);
         QCOMPARE(events.first().data.toString(), QStringLiteral("all"));
     }
     connections.clear();
@@ -518,10 +527,17 @@ void TestComet::idleClientLeaves()
     const QString channel = QStringLiteral("t-idle");
     Subscriber watcher(port(), channel, QHostAddress(QStringLiteral("127.0.3.1")));
     QVERIFY(watcher.start());
-    // A client that takes its welcome and never polls.
-    const HttpResult r = httpCall(port(), "GET", "/xhr/subscribe?channel=t-idle", {}, QHostAddress(QStringLiteral("127.0.4.1")));
-    const QString idle = duplex::protocol::parseEventList(r.body).events.value(0).clientId;
+    // A client that polls once (its join) and then never again.
+    const QHostAddress source(QStringLiteral("127.0.4.1"));
+    const HttpResult r = httpCall(port(), "GET", "/xhr/subscribe?channel=t-idle", {}, source);
+    const Event welcome = duplex::protocol::parseEventList(r.body).events.value(0);
+    const QString idle = welcome.clientId;
     QVERIFY(!idle.isEmpty());
+    const HttpResult once = httpCall(port(), "GET",
+                                     target(QStringLiteral("/xhr/subscribe"),
+                                            QStringLiteral("channel=t-idle&clientId=%1&since=%2").arg(idle).arg(welcome.seq)),
+                                     {}, source);
+    QCOMPARE(duplex::protocol::parseEventList(once.body).events.value(0).type, EventType::Join);
     auto seen = [&watcher, &idle](EventType type) {
         return std::any_of(watcher.events.cbegin(), watcher.events.cend(),
                            [&](const Event &e) { return e.type == type && e.clientId == idle; });
@@ -533,6 +549,77 @@ void TestComet::idleClientLeaves()
     QVERIFY(std::none_of(watcher.events.cbegin(), watcher.events.cend(), [&watcher](const Event &e) {
         return e.type == EventType::Leave && e.clientId == watcher.welcome.clientId;
     }));
+}
+
+void TestComet::clientBalanceKeepsAClientOnOneNode()
+{
+    // Under `hash $arg_clientId consistent` a client reaches the same node from any
+    // address (ip_hash would move it between these sources, and it would join twice);
+    // and clients from one address still spread over the nodes.
+    const std::unique_ptr<Cluster> cluster = startCluster(kHoldSeconds, duplex::nginx::CometBalance::Client);
+    QVERIFY(cluster);
+    const QString channel = QStringLiteral("t-client-hash");
+    WsClient watcher;
+    QVERIFY(watcher.open(wsUrl(cluster->port(), QStringLiteral("channel=") + channel)));
+
+    constexpr int kClients = 12;
+    QStringList ids;
+    for (int i = 0; i < kClients; ++i) {
+        const HttpResult r = httpCall(cluster->port(), "GET", target(QStringLiteral("/xhr/subscribe"), QStringLiteral("channel=") + channel));
+        ids << duplex::protocol::parseEventList(r.body).events.value(0).clientId;
+        QVERIFY(!ids.last().isEmpty());
+    }
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < kClients; ++i) {
+            // Each poll from another /24, answered at once (since=0: the watcher's join
+            // at least is there).
+            const QHostAddress source(QStringLiteral("127.0.%1.1").arg((i + round) % 8 + 1));
+            const HttpResult r = httpCall(cluster->port(), "GET",
+                                          target(QStringLiteral("/xhr/subscribe"),
+                                                 QStringLiteral("channel=%1&clientId=%2&since=0").arg(channel, ids[i])),
+                                          {}, source);
+            QCOMPARE(r.status, 200);
+        }
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.count(EventType::Join), kClients + 1, 5000); // + its own
+    for (const QString &id : ids) {
+        const QList<Event> joins = watcher.eventsOfType(EventType::Join);
+        QCOMPARE(std::count_if(joins.cbegin(), joins.cend(), [&id](const Event &e) { return e.clientId == id; }), 1);
+    }
+    QCOMPARE(watcher.count(EventType::Leave), 0);
+    // Both nodes hold some of the sessions.
+    for (const auto &node : runningCometNodes(*cluster)) {
+        const double sessions = duplex::http::Metrics::parse(httpCall(node.adminPort, "GET", "/metrics").body)
+                                    .value("duplex_connections", 0);
+        QVERIFY2(sessions > 0 && sessions < kClients, qPrintable(node.name + QLatin1Char(' ') + QString::number(sessions)));
+    }
+    QVERIFY(stopCluster(cluster.get()));
+}
+
+void TestComet::addedCometNodeTakesPolls()
+{
+    QSignalSpy reloaded(m_cluster.get(), &Cluster::nginxReloaded);
+    QString error;
+    QVERIFY2(m_cluster->addNode(NodeRole::Comet, &error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(!reloaded.isEmpty(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(cometNodes().size(), 3, 10000);
+    const QString added = cometNodes().last().name;
+    // The new node enters ip_hash's table: some of the eight /24s now reach it. (nginx
+    // answers from old workers for a moment after a reload, so ask until it shows.)
+    QSet<QString> nodes;
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                 for (int n = 1; n <= 8; ++n) {
+                                     const HttpResult r = httpCall(port(), "GET", "/xhr/subscribe?channel=t-added", {},
+                                                                   QHostAddress(QStringLiteral("127.0.%1.1").arg(n)));
+                                     nodes.insert(duplex::protocol::parseEventList(r.body).events.value(0).node);
+                                 }
+                                 return nodes.contains(added);
+                             }()),
+                             10000);
+    QVERIFY2(nodes.size() == 3, qPrintable(QStringList(nodes.values()).join(QLatin1Char(' '))));
+    // Back to two nodes for the last test.
+    QVERIFY2(m_cluster->removeNode(added, &error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(cometNodes().size(), 2, 10000);
 }
 
 void TestComet::killedNodeUnderLoadLosesNothing()
