@@ -13,6 +13,14 @@
 namespace duplex::control {
 
 namespace {
+
+// SIGKILL to the child's whole process group (each child leads its own, see start()):
+// a master such as nginx's cannot pass a SIGKILL on, and its workers would outlive it.
+void killGroup(qint64 pid)
+{
+    ::kill(-pid_t(pid), SIGKILL);
+}
+
 constexpr int kStderrTailLines = 20;
 }
 
@@ -45,7 +53,7 @@ ChildProcess::ChildProcess(ChildSpec spec, QObject *parent)
     connect(m_readyTimer, &QTimer::timeout, this, &ChildProcess::handleReadyTimeout);
     connect(m_killTimer, &QTimer::timeout, this, [this] {
         if (m_pid > 0)
-            ::kill(pid_t(m_pid), SIGKILL);
+            killGroup(m_pid);
     });
     connect(m_process, &QProcess::readyReadStandardOutput, this, &ChildProcess::handleStdout);
     connect(m_process, &QProcess::readyReadStandardError, this, &ChildProcess::handleStderr);
@@ -58,7 +66,7 @@ ChildProcess::~ChildProcess()
     // An owner that goes away takes its child with it; never leave an orphan.
     if (m_process->state() != QProcess::NotRunning) {
         m_process->disconnect(this);
-        ::kill(pid_t(m_pid), SIGKILL);
+        killGroup(m_pid);
         m_process->waitForFinished(2000);
     }
 }
@@ -101,7 +109,7 @@ void ChildProcess::kill()
     if (m_process->state() == QProcess::NotRunning)
         return;
     m_readyTimer->stop();
-    ::kill(pid_t(m_pid), SIGKILL);
+    killGroup(m_pid);
 }
 
 void ChildProcess::markReady(const QJsonObject &info)

@@ -5,6 +5,7 @@
 #include "http/metrics.h"
 #include "wsclient.h"
 
+#include <QDir>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
@@ -38,6 +39,7 @@ private slots:
     void staticClientIsServedThroughNginx();
     void addedNodeTakesConnections();
     void killedNodeLeavesTheOtherServing();
+    void destroyedClusterLeavesNoProcess();
 
 private:
     quint16 port() const { return m_cluster->port(); }
@@ -383,6 +385,59 @@ void TestCluster::killedNodeLeavesTheOtherServing()
         b.send(QStringLiteral("still serving"));
         QTRY_VERIFY_WITH_TIMEOUT(c.count(EventType::Message) == 1, 5000);
     }
+}
+
+namespace {
+// PIDs whose parent is `parent`, read from /proc.
+QList<qint64> childrenOf(qint64 parent)
+{
+    QList<qint64> out;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        bool ok = false;
+        const qint64 pid = entry.toLongLong(&ok);
+        if (!ok)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields.at(1).toLongLong() == parent)
+            out << pid;
+    }
+    return out;
+}
+} // namespace
+
+void TestCluster::destroyedClusterLeavesNoProcess()
+{
+    // An owner that drops its cluster without stop() (a test failing midway, a crash
+    // unwinding) must not leave nginx's workers behind: their master cannot pass a
+    // SIGKILL on, so the whole process group goes.
+    duplex::control::ClusterConfig config;
+    config.webSocketNodes = 1;
+    config.cometNodes = 1;
+    config.port = 0;
+    config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
+    auto cluster = std::make_unique<Cluster>(config);
+    QSignalSpy started(cluster.get(), &Cluster::started);
+    cluster->start();
+    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty(), 20000);
+    QList<qint64> pids;
+    qint64 master = 0;
+    for (const auto &node : cluster->nodes()) {
+        pids << node.pid;
+        if (node.role == NodeRole::Nginx)
+            master = node.pid;
+    }
+    QVERIFY(master > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!childrenOf(master).isEmpty(), 5000);
+    pids << childrenOf(master);
+    cluster.reset();
+    for (const qint64 pid : pids)
+        QTRY_VERIFY2_WITH_TIMEOUT(!QFile::exists(QStringLiteral("/proc/%1").arg(pid)), qPrintable(QString::number(pid)), 5000);
 }
 
 QTEST_GUILESS_MAIN(TestCluster)
