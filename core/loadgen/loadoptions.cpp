@@ -1,0 +1,150 @@
+#include "loadgen/loadoptions.h"
+
+#include "protocol/codec.h"
+
+#include <QCommandLineParser>
+#include <QUrl>
+
+namespace duplex::loadgen {
+
+namespace {
+
+constexpr int kMinSize = 16; // the payload header: send time, publisher, counter
+
+bool readInt(const QString &text, qint64 low, qint64 high, qint64 *out)
+{
+    bool ok = false;
+    const qint64 value = text.toLongLong(&ok);
+    if (!ok || value < low || value > high)
+        return false;
+    *out = value;
+    return true;
+}
+
+bool readDouble(const QString &text, double low, double high, double *out)
+{
+    bool ok = false;
+    const double value = text.toDouble(&ok);
+    if (!ok || !(value >= low) || !(value <= high))
+        return false;
+    *out = value;
+    return true;
+}
+
+} // namespace
+
+LoadOptionsParse parseLoadOptions(const QStringList &arguments)
+{
+    LoadOptionsParse r;
+    LoadOptions &o = r.options;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Duplex load generator: subscribers over WebSocket and/or Comet and publishers on one channel\n"
+        "of a running cluster. Every message carries its send time and its publisher's counter, so\n"
+        "receivers measure end-to-end latency, loss, duplicates and reordering.\n"
+        "stdout: one JSON line per interval, then {\"summary\":...}; stderr: progress and a table.\n"
+        "Exit status: 0 when the run completed, 1 on bad options or an unreachable cluster."));
+    parser.addHelpOption();
+    const QCommandLineOption transport(QStringLiteral("transport"), QStringLiteral("ws or comet; repeat for both under the same load (default ws)."),
+                                       QStringLiteral("name"));
+    const QCommandLineOption clients(QStringLiteral("clients"), QStringLiteral("Subscribers per transport (default 100)."), QStringLiteral("n"), QStringLiteral("100"));
+    const QCommandLineOption publishers(QStringLiteral("publishers"), QStringLiteral("Publishing clients, over WebSocket (default 1)."),
+                                        QStringLiteral("n"), QStringLiteral("1"));
+    const QCommandLineOption rate(QStringLiteral("rate"), QStringLiteral("Messages per second, all publishers together (default 100)."),
+                                  QStringLiteral("per-second"), QStringLiteral("100"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Characters per message, at least 16 (default 16)."),
+                                  QStringLiteral("chars"), QStringLiteral("16"));
+    const QCommandLineOption messages(QStringLiteral("messages"), QStringLiteral("Messages to publish in all; overrides --duration."),
+                                      QStringLiteral("n"));
+    const QCommandLineOption duration(QStringLiteral("duration"), QStringLiteral("Seconds of publishing (default 10)."),
+                                      QStringLiteral("seconds"), QStringLiteral("10"));
+    const QCommandLineOption channel(QStringLiteral("channel"), QStringLiteral("Channel (default loadgen)."), QStringLiteral("name"),
+                                     QStringLiteral("loadgen"));
+    const QCommandLineOption url(QStringLiteral("url"), QStringLiteral("The cluster's public URL (default http://127.0.0.1:8080/)."),
+                                 QStringLiteral("url"), QStringLiteral("http://127.0.0.1:8080/"));
+    const QCommandLineOption spread(QStringLiteral("spread-sources"),
+                                    QStringLiteral("Comet clients connect from 127.0.N.1 (N = 1..16) so nginx's ip_hash spreads them."));
+    const QCommandLineOption procs(QStringLiteral("procs"), QStringLiteral("Worker processes sharing the subscribers (default 1)."),
+                                   QStringLiteral("k"), QStringLiteral("1"));
+    const QCommandLineOption ramp(QStringLiteral("ramp"), QStringLiteral("Subscriber connects per second (default 500)."),
+                                  QStringLiteral("per-second"), QStringLiteral("500"));
+    const QCommandLineOption interval(QStringLiteral("interval"), QStringLiteral("Milliseconds between JSON lines (default 500)."),
+                                      QStringLiteral("ms"), QStringLiteral("500"));
+    const QCommandLineOption csv(QStringLiteral("csv"), QStringLiteral("Write per-iteration rows (the thesis's figure) to this CSV file."),
+                                 QStringLiteral("file"));
+    const QCommandLineOption grace(QStringLiteral("grace"), QStringLiteral("Seconds to wait for late messages after the last publish (default 5)."),
+                                   QStringLiteral("seconds"), QStringLiteral("5"));
+    const QCommandLineOption connectTimeout(QStringLiteral("connect-timeout"),
+                                            QStringLiteral("Seconds allowed for every subscriber to connect (default 30)."),
+                                            QStringLiteral("seconds"), QStringLiteral("30"));
+    parser.addOptions({transport, clients, publishers, rate, size, messages, duration, channel, url, spread, procs, ramp,
+                       interval, csv, grace, connectTimeout});
+
+    auto fail = [&r](const QString &message) {
+        r.status = LoadOptionsParse::Status::Error;
+        r.text = message;
+        return r;
+    };
+    if (!parser.parse(arguments))
+        return fail(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        r.status = LoadOptionsParse::Status::Help;
+        r.text = parser.helpText();
+        return r;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
+
+    if (parser.isSet(transport)) {
+        o.transports.clear();
+        for (const QString &t : parser.values(transport)) {
+            if (t != QLatin1String("ws") && t != QLatin1String("comet"))
+                return fail(QStringLiteral("--transport: expected ws or comet, got %1").arg(t));
+            if (!o.transports.contains(t))
+                o.transports << t;
+        }
+    }
+    qint64 value = 0;
+    if (!readInt(parser.value(clients), 1, 20000, &value))
+        return fail(QStringLiteral("--clients: expected 1 to 20000, got %1").arg(parser.value(clients)));
+    o.clients = int(value);
+    if (!readInt(parser.value(publishers), 1, 1000, &value))
+        return fail(QStringLiteral("--publishers: expected 1 to 1000, got %1").arg(parser.value(publishers)));
+    o.publishers = int(value);
+    if (!readDouble(parser.value(rate), 0.1, 1e6, &o.rate))
+        return fail(QStringLiteral("--rate: expected 0.1 to 1000000 messages per second, got %1").arg(parser.value(rate)));
+    if (!readInt(parser.value(size), kMinSize, protocol::kDefaultMaxMessageBytes / 4, &value))
+        return fail(QStringLiteral("--size: expected %1 to %2 characters, got %3")
+                        .arg(kMinSize).arg(protocol::kDefaultMaxMessageBytes / 4).arg(parser.value(size)));
+    o.size = int(value);
+    if (parser.isSet(messages) && !readInt(parser.value(messages), 1, 100000000, &o.messages))
+        return fail(QStringLiteral("--messages: expected 1 to 100000000, got %1").arg(parser.value(messages)));
+    if (!readDouble(parser.value(duration), 0.1, 86400, &o.durationSeconds))
+        return fail(QStringLiteral("--duration: expected 0.1 to 86400 seconds, got %1").arg(parser.value(duration)));
+    o.channel = parser.value(channel);
+    if (!protocol::isValidChannel(o.channel))
+        return fail(QStringLiteral("--channel must match [A-Za-z0-9_.-]{1,64}: %1").arg(o.channel));
+    const QUrl parsedUrl(parser.value(url), QUrl::StrictMode);
+    if (!parsedUrl.isValid() || parsedUrl.scheme() != QLatin1String("http") || parsedUrl.host().isEmpty())
+        return fail(QStringLiteral("--url: expected http://host:port/, got %1").arg(parser.value(url)));
+    o.host = parsedUrl.host();
+    o.port = quint16(parsedUrl.port(80));
+    o.spreadSources = parser.isSet(spread);
+    if (!readInt(parser.value(procs), 1, 64, &value))
+        return fail(QStringLiteral("--procs: expected 1 to 64, got %1").arg(parser.value(procs)));
+    o.procs = int(value);
+    if (!readDouble(parser.value(ramp), 1, 1e6, &o.rampPerSecond))
+        return fail(QStringLiteral("--ramp: expected 1 to 1000000 connects per second, got %1").arg(parser.value(ramp)));
+    if (!readInt(parser.value(interval), 50, 60000, &value))
+        return fail(QStringLiteral("--interval: expected 50 to 60000 ms, got %1").arg(parser.value(interval)));
+    o.intervalMs = int(value);
+    o.csvPath = parser.value(csv);
+    if (!readDouble(parser.value(grace), 0, 600, &o.graceSeconds))
+        return fail(QStringLiteral("--grace: expected 0 to 600 seconds, got %1").arg(parser.value(grace)));
+    if (!readInt(parser.value(connectTimeout), 1, 3600, &value))
+        return fail(QStringLiteral("--connect-timeout: expected 1 to 3600 seconds, got %1").arg(parser.value(connectTimeout)));
+    o.connectTimeoutSeconds = int(value);
+    return r;
+}
+
+} // namespace duplex::loadgen
