@@ -64,8 +64,6 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
                                  QStringLiteral("url"), QStringLiteral("http://127.0.0.1:8080/"));
     const QCommandLineOption spread(QStringLiteral("spread-sources"),
                                     QStringLiteral("Comet clients connect from 127.0.N.1 (N = 1..16) so nginx's ip_hash spreads them."));
-    const QCommandLineOption procs(QStringLiteral("procs"), QStringLiteral("Worker processes sharing the subscribers (default 1)."),
-                                   QStringLiteral("k"), QStringLiteral("1"));
     const QCommandLineOption ramp(QStringLiteral("ramp"), QStringLiteral("Subscriber connects per second (default 500)."),
                                   QStringLiteral("per-second"), QStringLiteral("500"));
     const QCommandLineOption interval(QStringLiteral("interval"), QStringLiteral("Milliseconds between JSON lines (default 500)."),
@@ -77,7 +75,7 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     const QCommandLineOption connectTimeout(QStringLiteral("connect-timeout"),
                                             QStringLiteral("Seconds allowed for every subscriber to connect (default 30)."),
                                             QStringLiteral("seconds"), QStringLiteral("30"));
-    parser.addOptions({transport, clients, publishers, rate, size, messages, duration, channel, url, spread, procs, ramp,
+    parser.addOptions({transport, clients, publishers, rate, size, messages, duration, channel, url, spread, ramp,
                        interval, csv, grace, connectTimeout});
 
     auto fail = [&r](const QString &message) {
@@ -130,9 +128,6 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     o.host = parsedUrl.host();
     o.port = quint16(parsedUrl.port(80));
     o.spreadSources = parser.isSet(spread);
-    if (!readInt(parser.value(procs), 1, 64, &value))
-        return fail(QStringLiteral("--procs: expected 1 to 64, got %1").arg(parser.value(procs)));
-    o.procs = int(value);
     if (!readDouble(parser.value(ramp), 1, 1e6, &o.rampPerSecond))
         return fail(QStringLiteral("--ramp: expected 1 to 1000000 connects per second, got %1").arg(parser.value(ramp)));
     if (!readInt(parser.value(interval), 50, 60000, &value))

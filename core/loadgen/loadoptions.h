@@ -19,7 +19,6 @@ struct LoadOptions
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 8080;
     bool spreadSources = false; // Comet clients bind 127.0.N.1 so ip_hash spreads them
-    int procs = 1;              // worker processes sharing the clients
     double rampPerSecond = 500; // client connects per second
     int intervalMs = 500;       // one JSON line per interval
     QString csvPath;            // per-iteration rows, empty: none
