@@ -4,6 +4,14 @@
 
 namespace duplex::load {
 
+bool SequenceTracker::contains(qint64 counter) const
+{
+    if (counter < 0 || counter > m_highest)
+        return false;
+    auto it = m_holes.upper_bound(counter);
+    return it == m_holes.begin() || (--it)->second < counter;
+}
+
 SequenceTracker::Outcome SequenceTracker::record(qint64 counter)
 {
     if (counter < 0) {

@@ -34,6 +34,8 @@ public:
     // Missing counters below highest(), and the runs they form (what memory grows with).
     qint64 holes() const { return m_holeCount; }
     int holeRuns() const { return int(m_holes.size()); }
+    // Whether `counter` has been received (it is at or below the highest and in no hole).
+    bool contains(qint64 counter) const;
 
     void clear();
 

@@ -44,10 +44,10 @@ qint64 LoadRun::totalToSend() const
 
 qint64 LoadRun::expectedPerSubscriber() const
 {
-    qint64 acked = 0;
+    qint64 expected = 0;
     for (const Publisher &p : m_publishers)
-        acked += p.acked;
-    return acked;
+        expected += p.sent - p.failed.size();
+    return expected;
 }
 
 void LoadRun::start()
@@ -168,12 +168,18 @@ void LoadRun::startPublishers()
                 publishTick();
             }
         });
+        // Acks and failures come back in publish order (one connection, FIFO).
         connect(p.client.get(), &client::WebSocketClient::published, this, [this, publisher] {
+            if (!publisher->inFlight.empty())
+                publisher->inFlight.pop_front();
             ++publisher->acked;
             checkDrained();
         });
         connect(p.client.get(), &client::WebSocketClient::publishFailed, this, [this, publisher] {
-            ++publisher->failed;
+            if (!publisher->inFlight.empty()) {
+                publisher->failed.insert(publisher->inFlight.front());
+                publisher->inFlight.pop_front();
+            }
             checkDrained();
         });
         p.client->start();
@@ -191,10 +197,20 @@ void LoadRun::publishTick()
     // Catches up with the schedule rather than counting ticks, which drift.
     const qint64 due = std::min(total, 1 + qint64(double(m_publishClock.nsecsElapsed()) / 1e9 * m_options.rate));
     for (; sent < due; ++sent) {
-        const int index = m_nextPublisher;
-        m_nextPublisher = (m_nextPublisher + 1) % int(m_publishers.size());
+        // The next publisher that is connected: one whose node died waits for its
+        // reconnect, and the schedule catches up meanwhile.
+        int index = -1;
+        for (size_t tries = 0; tries < m_publishers.size() && index < 0; ++tries) {
+            const int candidate = m_nextPublisher;
+            m_nextPublisher = (m_nextPublisher + 1) % int(m_publishers.size());
+            if (m_publishers[size_t(candidate)].client->isConnected())
+                index = candidate;
+        }
+        if (index < 0)
+            break;
         Publisher &p = m_publishers[size_t(index)];
         const load::Payload payload{index, p.sent, load::nowMicros()};
+        p.inFlight.push_back(p.sent);
         ++p.sent;
         p.client->publish(load::encodePayload(payload, m_options.size));
     }
@@ -223,7 +239,7 @@ void LoadRun::checkDrained()
     qint64 answered = 0;
     for (const Publisher &p : m_publishers) {
         sent += p.sent;
-        answered += p.acked + p.failed;
+        answered += p.acked + p.failed.size();
     }
     if (answered < sent)
         return;
@@ -323,12 +339,14 @@ void LoadRun::finish()
     m_intervalTimer->stop();
     m_deadlineTimer->stop();
 
-    QHash<int, qint64> ackedBy;
-    for (size_t i = 0; i < m_publishers.size(); ++i)
-        ackedBy.insert(int(i), m_publishers[i].acked);
     const qint64 expectedEach = expectedPerSubscriber();
     const double cpuSeconds = double(util::cpuTimeMicros() - m_cpuAtStartUs) / 1e6;
     const double publishSeconds = std::max(0.001, double(m_publishEndedMs) / 1000.0);
+    qint64 uncertain = 0;
+    for (const Publisher &p : m_publishers)
+        uncertain += p.failed.size();
+    if (uncertain > 0)
+        emit progressed(QStringLiteral("%1 publishes failed with their connection; they are left out of the counts").arg(uncertain));
 
     QList<load::TransportSummary> summaries;
     QByteArray csv = load::csvHeader();
@@ -341,14 +359,18 @@ void LoadRun::finish()
         for (const auto &sub : m_subscribers) {
             if (sub->transport != int(t))
                 continue;
-            for (auto it = ackedBy.cbegin(); it != ackedBy.cend(); ++it) {
-                const auto tracker = sub->trackers.constFind(it.key());
+            for (size_t i = 0; i < m_publishers.size(); ++i) {
+                const Publisher &p = m_publishers[i];
+                const auto tracker = sub->trackers.constFind(int(i));
                 if (tracker == sub->trackers.cend()) {
-                    s.lost += it.value();
+                    s.lost += p.sent - p.failed.size();
                     continue;
                 }
-                s.delivered += tracker->received();
-                s.lost += tracker->lost(it.value());
+                qint64 failedReceived = 0;
+                for (const qint64 counter : p.failed)
+                    failedReceived += tracker->contains(counter) ? 1 : 0;
+                s.delivered += tracker->received() - failedReceived;
+                s.lost += tracker->lost(p.sent) - (p.failed.size() - failedReceived);
                 s.duplicated += tracker->duplicates();
                 s.outOfOrder += tracker->outOfOrder();
             }

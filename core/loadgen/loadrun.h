@@ -9,7 +9,9 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QSet>
 
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -87,7 +89,10 @@ private:
         bool welcomed = false;
         qint64 sent = 0;
         qint64 acked = 0;
-        qint64 failed = 0;
+        std::deque<qint64> inFlight; // counters sent, not yet acked or failed, in order
+        // Counters whose publish failed with its connection: maybe sequenced, maybe not,
+        // so they are neither expected nor counted as delivered.
+        QSet<qint64> failed;
     };
 
     void connectNext();

@@ -609,6 +609,15 @@ void TestLoadStats::sequenceHugeGap()
     QCOMPARE(tracker.lost(1000001), qint64(999998));
     QCOMPARE(tracker.lost(2000000), qint64(999998 + 999999));
     QCOMPARE(tracker.lost(500001), qint64(499999));
+    // Membership, as the load generator asks it about publishes that failed.
+    QVERIFY(tracker.contains(0));
+    QVERIFY(!tracker.contains(1));
+    QVERIFY(!tracker.contains(499999));
+    QVERIFY(tracker.contains(500000));
+    QVERIFY(!tracker.contains(500001));
+    QVERIFY(tracker.contains(1000000));
+    QVERIFY(!tracker.contains(1000001));
+    QVERIFY(!tracker.contains(-1));
 }
 
 // --- inter-message series --------------------------------------------------------------

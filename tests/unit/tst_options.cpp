@@ -2,6 +2,7 @@
 // nodes) and core/control/ctloptions.{h,cpp} (duplexctl).
 
 #include "control/ctloptions.h"
+#include "loadgen/loadoptions.h"
 #include "util/serveroptions.h"
 
 #include <QtTest>
@@ -42,6 +43,9 @@ private slots:
     void serverHelp();
     void cometHold_data();
     void cometHold();
+    void loadgenGood();
+    void loadgenBad_data();
+    void loadgenBad();
 
     void ctlGood_data();
     void ctlGood();
@@ -159,6 +163,68 @@ void TestOptions::cometHold()
     QCOMPARE(r.options.holdSeconds, hold);
     QCOMPARE(r.options.name, QStringLiteral("comet"));
     QCOMPARE(int(r.options.brokerPort), 4000);
+}
+
+void TestOptions::loadgenGood()
+{
+    using duplex::loadgen::LoadOptionsParse;
+    const LoadOptionsParse defaults = duplex::loadgen::parseLoadOptions({QStringLiteral("duplex-loadgen")});
+    QVERIFY2(defaults.status == LoadOptionsParse::Status::Ok, qPrintable(defaults.text));
+    QCOMPARE(defaults.options.transports, QStringList{QStringLiteral("ws")});
+    QCOMPARE(defaults.options.port, quint16(8080));
+    QCOMPARE(defaults.options.size, 16);
+
+    const LoadOptionsParse r = duplex::loadgen::parseLoadOptions(argv(
+        QStringLiteral("duplex-loadgen"),
+        QStringLiteral("--transport comet --transport ws --transport comet --clients 1000 --publishers 4 --rate 250.5 "
+                       "--size 40 --messages 5000 --channel bench.1 --url http://127.0.0.1:9090/ --spread-sources "
+                       "--ramp 200 --interval 1000 --csv /tmp/x.csv --grace 0 --connect-timeout 60")));
+    QVERIFY2(r.status == LoadOptionsParse::Status::Ok, qPrintable(r.text));
+    const auto &o = r.options;
+    QCOMPARE(o.transports, (QStringList{QStringLiteral("comet"), QStringLiteral("ws")}));
+    QCOMPARE(o.clients, 1000);
+    QCOMPARE(o.publishers, 4);
+    QCOMPARE(o.rate, 250.5);
+    QCOMPARE(o.size, 40);
+    QCOMPARE(o.messages, qint64(5000));
+    QCOMPARE(o.channel, QStringLiteral("bench.1"));
+    QCOMPARE(o.port, quint16(9090));
+    QVERIFY(o.spreadSources);
+    QCOMPARE(o.rampPerSecond, 200.0);
+    QCOMPARE(o.intervalMs, 1000);
+    QCOMPARE(o.csvPath, QStringLiteral("/tmp/x.csv"));
+    QCOMPARE(o.graceSeconds, 0.0);
+    QCOMPARE(o.connectTimeoutSeconds, 60);
+}
+
+void TestOptions::loadgenBad_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("transport") << "--transport sse" << "--transport";
+    QTest::newRow("clients-0") << "--clients 0" << "--clients";
+    QTest::newRow("clients-huge") << "--clients 20001" << "--clients";
+    QTest::newRow("rate-0") << "--rate 0" << "--rate";
+    QTest::newRow("rate-nan") << "--rate nan" << "--rate";
+    QTest::newRow("size-15") << "--size 15" << "--size";
+    QTest::newRow("messages-0") << "--messages 0" << "--messages";
+    QTest::newRow("duration-text") << "--duration long" << "--duration";
+    QTest::newRow("channel") << "--channel a/b" << "--channel";
+    QTest::newRow("url-ws") << "--url ws://127.0.0.1:8080/" << "--url";
+    QTest::newRow("url-garbage") << "--url nothing" << "--url";
+    QTest::newRow("interval-10") << "--interval 10" << "--interval";
+    QTest::newRow("grace-negative") << "--grace -1" << "--grace";
+    QTest::newRow("positional") << "extra" << "extra";
+}
+
+void TestOptions::loadgenBad()
+{
+    QFETCH(QString, line);
+    QFETCH(QString, error);
+    const auto r = duplex::loadgen::parseLoadOptions(argv(QStringLiteral("duplex-loadgen"), line));
+    QVERIFY2(r.status == duplex::loadgen::LoadOptionsParse::Status::Error, qPrintable(r.text));
+    QVERIFY2(r.text.contains(error), qPrintable(r.text));
+    QVERIFY(!r.text.contains(QLatin1Char('\n')));
 }
 
 void TestOptions::serverBad_data()
