@@ -43,7 +43,8 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
         "of a running cluster. Every message carries its send time and its publisher's counter, so\n"
         "receivers measure end-to-end latency, loss, duplicates and reordering.\n"
         "stdout: one JSON line per interval, then {\"summary\":...}; stderr: progress and a table.\n"
-        "Exit status: 0 when the run completed, 1 on bad options or an unreachable cluster."));
+        "Exit status: 0 when the run completed, 1 when the cluster is unreachable or the subscribers\n"
+        "cannot connect, 2 on bad options."));
     parser.addHelpOption();
     const QCommandLineOption transport(QStringLiteral("transport"), QStringLiteral("ws or comet; repeat for both under the same load (default ws)."),
                                        QStringLiteral("name"));
