@@ -14,6 +14,8 @@ const char kOverview[] =
     "\n"
     "Commands:\n"
     "  up      Start the cluster and keep it running until Ctrl-C or SIGTERM.\n"
+    "  bench   Run an experiment on a cluster of its own: `bench thesis` (the 2016 thesis's\n"
+    "          Comet-against-WebSocket figure) or `bench scale` (100 to 5000 subscribers).\n"
     "\n"
     "Run `duplexctl <command> --help` for the options of a command.\n";
 
@@ -45,8 +47,18 @@ CtlParse parseCtlOptions(const QStringList &arguments)
                                    : QString::fromLatin1(kOverview);
         return r;
     }
+    if (command == QLatin1String("bench")) {
+        const BenchParse bench = parseBenchOptions(arguments);
+        r.command = CtlParse::Command::Bench;
+        r.bench = bench.config;
+        r.text = bench.text;
+        r.status = bench.status == BenchParse::Status::Ok     ? CtlParse::Status::Ok
+                   : bench.status == BenchParse::Status::Help ? CtlParse::Status::Help
+                                                              : CtlParse::Status::Error;
+        return r;
+    }
     if (command != QLatin1String("up"))
-        return fail(QStringLiteral("unknown command `%1` (commands: up)").arg(command));
+        return fail(QStringLiteral("unknown command `%1` (commands: up, bench)").arg(command));
     r.command = CtlParse::Command::Up;
 
     QCommandLineParser parser;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "control/benchoptions.h"
 #include "control/cluster.h"
 
 #include <QStringList>
@@ -9,14 +10,16 @@ namespace duplex::control {
 struct CtlParse
 {
     enum class Status { Ok, Help, Error };
-    enum class Command { None, Up };
+    enum class Command { None, Up, Bench };
     Status status = Status::Ok;
     Command command = Command::None;
     ClusterConfig config;
+    BenchConfig bench;
     QString text; // help text, or the error in one line
 };
 
-// Reads duplexctl's command line (including argv[0]): `duplexctl up [options]`.
+// Reads duplexctl's command line (including argv[0]): `duplexctl up [options]` or
+// `duplexctl bench <thesis|scale> [options]`.
 CtlParse parseCtlOptions(const QStringList &arguments);
 
 } // namespace duplex::control

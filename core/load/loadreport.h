@@ -145,4 +145,15 @@ QByteArray csvHeader();
 // One line per row under csvHeader(); a mean that does not exist is an empty field.
 QByteArray csvRows(const QString &transport, const QList<IterationRow> &rows);
 
+// Reads back what csvHeader() and csvRows() wrote: the rows of each transport, in file
+// order. Only simple transport names (no quoting) are read back.
+struct CsvParse
+{
+    enum class Status { Ok, Bad };
+    Status status = Status::Ok;
+    QList<QPair<QString, QList<IterationRow>>> transports; // in order of first appearance
+    QString error;
+};
+CsvParse parseCsv(const QByteArray &text);
+
 } // namespace duplex::load

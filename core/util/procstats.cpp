@@ -43,4 +43,20 @@ qint64 cpuTimeMicros(qint64 pid)
     return ticks * 1000000 / sysconf(_SC_CLK_TCK);
 }
 
+QList<qint64> childProcesses(qint64 pid)
+{
+    QList<qint64> out;
+    // The kernel keeps each thread's direct children in /proc/PID/task/TID/children.
+    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(pid));
+    if (children.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &field : children.readAll().simplified().split(' ')) {
+            bool ok = false;
+            const qint64 child = field.toLongLong(&ok);
+            if (ok)
+                out << child;
+        }
+    }
+    return out;
+}
+
 } // namespace duplex::util

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QtGlobal>
 
 namespace duplex::util {
@@ -10,5 +11,8 @@ qint64 residentBytes(qint64 pid = 0);
 // User plus system CPU time of a process in microseconds (0 = this process); -1 when
 // it cannot be read.
 qint64 cpuTimeMicros(qint64 pid = 0);
+
+// The PIDs whose parent is `pid` (nginx's workers under their master), from /proc.
+QList<qint64> childProcesses(qint64 pid);
 
 } // namespace duplex::util

@@ -165,6 +165,9 @@ private slots:
     void csvHeaderText();
     void csv_data();
     void csv();
+    void csvReadBack();
+    void csvBad_data();
+    void csvBad();
 };
 
 void TestLoadReport::percentiles()
@@ -528,6 +531,50 @@ void TestLoadReport::csv()
     QFETCH(QList<IterationRow>, rows);
     QFETCH(QByteArray, expected);
     QCOMPARE(csvRows(transport, rows), expected);
+}
+
+void TestLoadReport::csvReadBack()
+{
+    IterationRow a;
+    a.iteration = 0;
+    a.clients = 0;
+    a.meanLatencyMs = 2.5; // no inter-message time on the first iteration: NaN
+    IterationRow b;
+    b.iteration = 1;
+    b.clients = 3;
+    b.meanInterMessageMs = 10.25;
+    b.meanLatencyMs = 3.125;
+    const QByteArray text = csvHeader() + csvRows(QStringLiteral("ws"), {a, b}) + csvRows(QStringLiteral("comet"), {b});
+    const CsvParse parsed = parseCsv(text);
+    QVERIFY2(parsed.status == CsvParse::Status::Ok, qPrintable(parsed.error));
+    QCOMPARE(parsed.transports.size(), 2);
+    QCOMPARE(parsed.transports.at(0).first, QStringLiteral("ws"));
+    QCOMPARE(parsed.transports.at(1).first, QStringLiteral("comet"));
+    const QList<IterationRow> &ws = parsed.transports.at(0).second;
+    QCOMPARE(ws.size(), 2);
+    QVERIFY(std::isnan(ws.at(0).meanInterMessageMs));
+    QCOMPARE(ws.at(0).meanLatencyMs, 2.5);
+    QCOMPARE(ws.at(1).iteration, qint64(1));
+    QCOMPARE(ws.at(1).clients, qint64(3));
+    QCOMPARE(ws.at(1).meanInterMessageMs, 10.25);
+    QCOMPARE(parsed.transports.at(1).second.size(), 1);
+}
+
+void TestLoadReport::csvBad_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::newRow("empty") << QByteArray();
+    QTest::newRow("other-header") << QByteArray("a,b,c\n1,2,3\n");
+    QTest::newRow("short-row") << (csvHeader() + "1,ws,2\n");
+    QTest::newRow("text-cell") << (csvHeader() + "1,ws,x,2,3\n");
+}
+
+void TestLoadReport::csvBad()
+{
+    QFETCH(QByteArray, text);
+    const CsvParse parsed = parseCsv(text);
+    QCOMPARE(parsed.status, CsvParse::Status::Bad);
+    QVERIFY(!parsed.error.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestLoadReport)
