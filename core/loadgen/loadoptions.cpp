@@ -10,6 +10,9 @@ namespace duplex::loadgen {
 namespace {
 
 constexpr int kMinSize = 16; // the payload header: send time, publisher, counter
+// Worker processes: far more than the cores of a load-generating machine, and each holds
+// file descriptors of its own.
+constexpr int kMaxProcs = 64;
 
 bool readInt(const QString &text, qint64 low, qint64 high, qint64 *out)
 {
@@ -76,8 +79,17 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     const QCommandLineOption connectTimeout(QStringLiteral("connect-timeout"),
                                             QStringLiteral("Seconds allowed for every subscriber to connect (default 30)."),
                                             QStringLiteral("seconds"), QStringLiteral("30"));
+    const QCommandLineOption procs(
+        QStringLiteral("procs"),
+        QStringLiteral("Processes for the subscribers, 1 to 64 (default 1). Above 1 the subscribers are split over that "
+                       "many worker processes (at most one per client) so the load generator uses several cores; "
+                       "this process publishes, merges their reports and prints what one process would."),
+        QStringLiteral("n"), QStringLiteral("1"));
+    // How a parent starts its workers (loadgen/workerprotocol.h); not for people.
+    QCommandLineOption worker(QStringLiteral("worker"), QStringLiteral("Internal: run as worker i of K."), QStringLiteral("i/K"));
+    worker.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOptions({transport, clients, publishers, rate, size, messages, duration, channel, url, spread, ramp,
-                       interval, csv, grace, connectTimeout});
+                       interval, csv, grace, connectTimeout, procs, worker});
 
     auto fail = [&r](const QString &message) {
         r.status = LoadOptionsParse::Status::Error;
@@ -140,7 +152,42 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     if (!readInt(parser.value(connectTimeout), 1, 3600, &value))
         return fail(QStringLiteral("--connect-timeout: expected 1 to 3600 seconds, got %1").arg(parser.value(connectTimeout)));
     o.connectTimeoutSeconds = int(value);
+    if (!readInt(parser.value(procs), 1, kMaxProcs, &value))
+        return fail(QStringLiteral("--procs: expected 1 to %1, got %2").arg(kMaxProcs).arg(parser.value(procs)));
+    o.procs = int(value);
+    if (parser.isSet(worker)) {
+        const QStringList parts = parser.value(worker).split(QLatin1Char('/'));
+        qint64 index = 0;
+        qint64 count = 0;
+        if (parts.size() != 2 || !readInt(parts.at(1), 1, kMaxProcs, &count) || !readInt(parts.at(0), 0, count - 1, &index))
+            return fail(QStringLiteral("--worker: expected i/K with 0 <= i < K <= %1, got %2").arg(kMaxProcs).arg(parser.value(worker)));
+        if (parser.isSet(procs) && o.procs != count)
+            return fail(QStringLiteral("--worker %1 does not match --procs %2").arg(parser.value(worker)).arg(o.procs));
+        o.worker = int(index);
+        o.procs = int(count);
+    }
     return r;
+}
+
+QStringList workerArguments(const LoadOptions &options, int worker, int workers)
+{
+    QStringList arguments;
+    for (const QString &transport : options.transports)
+        arguments << QStringLiteral("--transport") << transport;
+    // The host goes back into a URL; an IPv6 literal needs its brackets.
+    QUrl url;
+    url.setScheme(QStringLiteral("http"));
+    url.setHost(options.host);
+    url.setPort(options.port);
+    url.setPath(QStringLiteral("/"));
+    arguments << QStringLiteral("--clients") << QString::number(options.clients) << QStringLiteral("--publishers")
+              << QString::number(options.publishers) << QStringLiteral("--channel") << options.channel
+              << QStringLiteral("--url") << url.toString() << QStringLiteral("--ramp")
+              << QString::number(options.rampPerSecond, 'g', 17) << QStringLiteral("--worker")
+              << QStringLiteral("%1/%2").arg(worker).arg(workers);
+    if (options.spreadSources)
+        arguments << QStringLiteral("--spread-sources");
+    return arguments;
 }
 
 } // namespace duplex::loadgen

@@ -24,6 +24,13 @@ struct LoadOptions
     QString csvPath;            // per-iteration rows, empty: none
     double graceSeconds = 5;    // wait for stragglers after the last publish
     int connectTimeoutSeconds = 30;
+    // Processes for the subscribers: above 1, worker processes hold them and this one
+    // publishes and merges (loadgen/workergroup.h).
+    int procs = 1;
+    // Internal (--worker i/K): this process is worker `worker` of `procs`, holding the
+    // clients with index = worker (mod procs) and talking to its parent on stdin/stdout
+    // (loadgen/workerprotocol.h); -1 for the process a person starts.
+    int worker = -1;
 };
 
 struct LoadOptionsParse
@@ -36,5 +43,10 @@ struct LoadOptionsParse
 
 // Parses duplex-loadgen's command line (arguments include argv[0]).
 LoadOptionsParse parseLoadOptions(const QStringList &arguments);
+
+// The command line (without argv[0]) of worker `worker` of `workers`: what a worker needs
+// of `options` (the subscribers' side: transports, clients, publishers, channel, URL,
+// sources, ramp) and never what would make it write files (--csv).
+QStringList workerArguments(const LoadOptions &options, int worker, int workers);
 
 } // namespace duplex::loadgen

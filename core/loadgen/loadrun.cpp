@@ -1,36 +1,27 @@
 #include "loadgen/loadrun.h"
 
-#include "client/cometclient.h"
 #include "client/websocketclient.h"
 #include "load/payload.h"
-#include "protocol/event.h"
+#include "loadgen/subscriberpool.h"
+#include "loadgen/workergroup.h"
 #include "util/procstats.h"
 
 #include <QTimer>
 
+#include <algorithm>
 #include <cmath>
 
 namespace duplex::loadgen {
 
-namespace {
-// Comet clients spread over this many /24 sources (ip_hash keys on three octets).
-constexpr int kSourceNetworks = 16;
-// A subscriber that cannot get its first welcome after this many tries means the
-// cluster is not there at all.
-constexpr int kUnreachableAttempts = 3;
-} // namespace
-
 LoadRun::LoadRun(LoadOptions options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
-    , m_rampTimer(new QTimer(this))
     , m_publishTimer(new QTimer(this))
     , m_intervalTimer(new QTimer(this))
     , m_deadlineTimer(new QTimer(this))
 {
     m_publishTimer->setTimerType(Qt::PreciseTimer);
     m_deadlineTimer->setSingleShot(true);
-    connect(m_rampTimer, &QTimer::timeout, this, &LoadRun::connectNext);
     connect(m_publishTimer, &QTimer::timeout, this, &LoadRun::publishTick);
     connect(m_intervalTimer, &QTimer::timeout, this, &LoadRun::reportInterval);
 }
@@ -42,110 +33,76 @@ qint64 LoadRun::totalToSend() const
     return m_options.messages > 0 ? m_options.messages : qint64(std::llround(m_options.durationSeconds * m_options.rate));
 }
 
-qint64 LoadRun::expectedPerSubscriber() const
+int LoadRun::subscriberCount() const
 {
-    qint64 expected = 0;
+    return m_options.clients * int(m_options.transports.size());
+}
+
+int LoadRun::welcomed() const
+{
+    if (m_pool)
+        return m_pool->welcomed();
+    return m_workers ? m_workers->welcomed() : 0;
+}
+
+std::vector<PublisherTally> LoadRun::tallies() const
+{
+    std::vector<PublisherTally> tallies;
+    tallies.reserve(m_publishers.size());
     for (const Publisher &p : m_publishers)
-        expected += p.sent - p.failed.size();
-    return expected;
+        tallies.push_back(p.tally);
+    return tallies;
 }
 
 void LoadRun::start()
 {
     m_clock.start();
     m_cpuAtStartUs = util::cpuTimeMicros();
-    for (const QString &name : m_options.transports)
-        m_transports.push_back(Transport{name, 0, {}, {}, {}, 0, 0, 0, 0, 0});
-    // Interleaved, so a ramp that stops early leaves the transports even.
-    for (int i = 0; i < m_options.clients; ++i) {
-        for (size_t t = 0; t < m_transports.size(); ++t) {
-            auto subscriber = std::make_unique<Subscriber>();
-            subscriber->transport = int(t);
-            subscriber->index = i;
-            m_subscribers.push_back(std::move(subscriber));
-        }
+    // A worker without clients would only cost a process.
+    const int workers = std::min(m_options.procs, m_options.clients);
+    emit progressed(QStringLiteral("connecting %1 subscribers to %2:%3 at %4/s")
+                        .arg(subscriberCount()).arg(m_options.host).arg(m_options.port).arg(m_options.rampPerSecond));
+    auto connected = [this] {
+        if (m_phase == Phase::Connecting)
+            startPublishers();
+    };
+    if (workers > 1) {
+        m_workers = new WorkerGroup(m_options, workers, this);
+        connect(m_workers, &WorkerGroup::progressed, this, &LoadRun::progressed);
+        connect(m_workers, &WorkerGroup::allConnected, this, connected);
+        connect(m_workers, &WorkerGroup::intervalCollected, this, &LoadRun::emitInterval);
+        connect(m_workers, &WorkerGroup::drained, this, &LoadRun::finish);
+        connect(m_workers, &WorkerGroup::finalCollected, this, &LoadRun::complete);
+        connect(m_workers, &WorkerGroup::failed, this, &LoadRun::fail);
+    } else {
+        m_pool = new SubscriberPool(m_options, 0, 1, this);
+        connect(m_pool, &SubscriberPool::allConnected, this, connected);
+        connect(m_pool, &SubscriberPool::drained, this, &LoadRun::finish);
+        connect(m_pool, &SubscriberPool::failed, this, &LoadRun::fail);
     }
     m_phase = Phase::Connecting;
-    emit progressed(QStringLiteral("connecting %1 subscribers to %2:%3 at %4/s")
-                        .arg(m_subscribers.size()).arg(m_options.host).arg(m_options.port).arg(m_options.rampPerSecond));
-    m_rampTimer->start(std::max(1, int(1000 / m_options.rampPerSecond)));
     m_intervalTimer->start(m_options.intervalMs);
     connect(m_deadlineTimer, &QTimer::timeout, this, [this] {
         if (m_phase == Phase::Connecting) {
             fail(QStringLiteral("only %1 of %2 subscribers connected within %3 s")
-                     .arg(m_welcomed).arg(m_subscribers.size()).arg(m_options.connectTimeoutSeconds));
+                     .arg(welcomed()).arg(subscriberCount()).arg(m_options.connectTimeoutSeconds));
         }
     });
     m_deadlineTimer->start(m_options.connectTimeoutSeconds * 1000);
-    connectNext();
-}
-
-void LoadRun::connectNext()
-{
-    // Connects as many as the ramp allows since the start, so timer coarseness does not
-    // slow it down.
-    const qint64 due = std::min<qint64>(qint64(m_subscribers.size()),
-                                        1 + qint64(double(m_clock.elapsed()) * m_options.rampPerSecond / 1000.0));
-    while (qint64(m_nextToConnect) < due) {
-        Subscriber *s = m_subscribers[m_nextToConnect].get();
-        ++m_nextToConnect;
-        Transport &transport = m_transports[size_t(s->transport)];
-        auto onReconnecting = [this, s](int attempt, const QString &reason) {
-            ++m_transports[size_t(s->transport)].reconnects;
-            if (m_welcomed == 0 && attempt >= kUnreachableAttempts)
-                fail(QStringLiteral("cannot reach the cluster at http://%1:%2/: %3").arg(m_options.host).arg(m_options.port).arg(reason));
-        };
-        if (transport.name == QLatin1String("comet")) {
-            client::CometClient::Options o;
-            o.host = m_options.host;
-            o.port = m_options.port;
-            o.channel = m_options.channel;
-            if (m_options.spreadSources)
-                o.source = QHostAddress(QStringLiteral("127.0.%1.1").arg(s->index % kSourceNetworks + 1));
-            s->comet = std::make_unique<client::CometClient>(o);
-            connect(s->comet.get(), &client::CometClient::welcomed, this, [this, s] { handleWelcomed(s); });
-            connect(s->comet.get(), &client::CometClient::eventReceived, this,
-                    [this, s](const protocol::Event &e) { handleEvent(s, e); });
-            connect(s->comet.get(), &client::CometClient::reconnecting, this, onReconnecting);
-            connect(s->comet.get(), &client::CometClient::errorOccurred, this,
-                    [this, s] { ++m_transports[size_t(s->transport)].errors; });
-            s->comet->start();
-        } else {
-            client::WebSocketClient::Options o;
-            o.host = m_options.host;
-            o.port = m_options.port;
-            o.channel = m_options.channel;
-            s->ws = std::make_unique<client::WebSocketClient>(o);
-            connect(s->ws.get(), &client::WebSocketClient::welcomed, this, [this, s] { handleWelcomed(s); });
-            connect(s->ws.get(), &client::WebSocketClient::eventReceived, this,
-                    [this, s](const protocol::Event &e) { handleEvent(s, e); });
-            connect(s->ws.get(), &client::WebSocketClient::reconnecting, this, onReconnecting);
-            connect(s->ws.get(), &client::WebSocketClient::errorOccurred, this,
-                    [this, s] { ++m_transports[size_t(s->transport)].errors; });
-            s->ws->start();
-        }
-    }
-    if (m_nextToConnect == m_subscribers.size())
-        m_rampTimer->stop();
-}
-
-void LoadRun::handleWelcomed(Subscriber *subscriber)
-{
-    // A WebSocket client is welcomed again after every reconnect; only the first counts.
-    if (subscriber->welcomed)
-        return;
-    subscriber->welcomed = true;
-    ++m_welcomed;
-    ++m_transports[size_t(subscriber->transport)].connected;
-    if (m_phase == Phase::Connecting && m_welcomed == int(m_subscribers.size()))
-        startPublishers();
+    if (m_workers)
+        m_workers->start();
+    else
+        m_pool->start();
 }
 
 void LoadRun::startPublishers()
 {
     m_deadlineTimer->stop();
     emit progressed(QStringLiteral("all %1 subscribers connected in %2 ms; starting %3 publisher(s)")
-                        .arg(m_subscribers.size()).arg(m_clock.elapsed()).arg(m_options.publishers));
+                        .arg(subscriberCount()).arg(m_clock.elapsed()).arg(m_options.publishers));
+    // Workers start counting payloads as soon as they are all connected (LoadWorker).
+    if (m_pool)
+        m_pool->acceptPublishers(m_options.publishers);
     m_publishers.resize(size_t(m_options.publishers));
     for (Publisher &p : m_publishers) {
         client::WebSocketClient::Options o;
@@ -177,7 +134,7 @@ void LoadRun::startPublishers()
         });
         connect(p.client.get(), &client::WebSocketClient::publishFailed, this, [this, publisher] {
             if (!publisher->inFlight.empty()) {
-                publisher->failed.insert(publisher->inFlight.front());
+                publisher->tally.failed.insert(publisher->inFlight.front());
                 publisher->inFlight.pop_front();
             }
             checkDrained();
@@ -193,7 +150,7 @@ void LoadRun::publishTick()
     const qint64 total = totalToSend();
     qint64 sent = 0;
     for (const Publisher &p : m_publishers)
-        sent += p.sent;
+        sent += p.tally.sent;
     // Catches up with the schedule rather than counting ticks, which drift.
     const qint64 due = std::min(total, 1 + qint64(double(m_publishClock.nsecsElapsed()) / 1e9 * m_options.rate));
     for (; sent < due; ++sent) {
@@ -209,9 +166,9 @@ void LoadRun::publishTick()
         if (index < 0)
             break;
         Publisher &p = m_publishers[size_t(index)];
-        const load::Payload payload{index, p.sent, load::nowMicros()};
-        p.inFlight.push_back(p.sent);
-        ++p.sent;
+        const load::Payload payload{index, p.tally.sent, load::nowMicros()};
+        p.inFlight.push_back(p.tally.sent);
+        ++p.tally.sent;
         p.client->publish(load::encodePayload(payload, m_options.size));
     }
     if (sent >= total)
@@ -233,89 +190,47 @@ void LoadRun::finishPublishing()
 
 void LoadRun::checkDrained()
 {
-    if (m_phase != Phase::Draining)
+    if (m_phase != Phase::Draining || m_drainRequested)
         return;
     qint64 sent = 0;
     qint64 answered = 0;
     for (const Publisher &p : m_publishers) {
-        sent += p.sent;
-        answered += p.acked + p.failed.size();
+        sent += p.tally.sent;
+        answered += p.acked + p.tally.failed.size();
     }
     if (answered < sent)
         return;
-    const qint64 expected = expectedPerSubscriber();
-    for (const auto &s : m_subscribers) {
-        qint64 received = 0;
-        for (const load::SequenceTracker &t : s->trackers)
-            received += t.received();
-        if (received < expected)
-            return;
-    }
-    finish();
-}
-
-void LoadRun::handleEvent(Subscriber *subscriber, const protocol::Event &event)
-{
-    if (event.type != protocol::EventType::Message)
-        return;
-    Transport &transport = m_transports[size_t(subscriber->transport)];
-    const load::PayloadParse parsed = load::decodePayload(event.data.toString());
-    if (parsed.status != load::PayloadParse::Status::Ok || parsed.payload.publisher >= int(m_publishers.size())) {
-        ++transport.foreign; // someone else's message on the channel
-        return;
-    }
-    const load::Payload &payload = parsed.payload;
-    const load::SequenceTracker::Outcome outcome = subscriber->trackers[payload.publisher].record(payload.counter);
-    if (outcome != load::SequenceTracker::Outcome::New && outcome != load::SequenceTracker::Outcome::OutOfOrder)
-        return;
-    const qint64 nowUs = load::nowMicros();
-    const qint64 latency = load::latencyUs(payload.sentUs, nowUs);
-    ++transport.received;
-    ++transport.intervalReceived;
-    transport.intervalLatency.record(latency);
-    transport.totalLatency.record(latency);
-    const qint64 iteration = payload.counter * qint64(m_publishers.size()) + payload.publisher;
-    transport.series.recordReceipt(subscriber->index, iteration, nowUs, latency);
-    if (m_phase == Phase::Draining)
-        checkDrained();
+    // Every publish is answered, so the tallies are final: the subscribers can tell when
+    // they have everything, and the run ends then rather than after the grace period.
+    m_drainRequested = true;
+    if (m_pool)
+        m_pool->setDrainTarget(expectedPerSubscriber(tallies()));
+    else
+        m_workers->expect(tallies());
 }
 
 void LoadRun::reportInterval()
 {
-    QList<load::TransportInterval> intervals;
-    for (Transport &t : m_transports) {
-        load::TransportInterval interval;
-        interval.transport = t.name;
-        interval.connected = 0;
-        for (const auto &s : m_subscribers) {
-            if (s->transport != int(&t - m_transports.data()))
-                continue;
-            if ((s->ws && s->ws->isConnected()) || (s->comet && s->welcomed && s->comet->isRunning()))
-                ++interval.connected;
-        }
-        interval.received = t.intervalReceived;
-        interval.latency = t.intervalLatency;
-        const load::InterMessageInterval inter = t.series.takeIntervalMean();
-        interval.meanInterMessageMs = inter.meanMs;
-        interval.interMessageSamples = inter.samples;
-        interval.errors = t.errors;
-        interval.reconnects = t.reconnects;
-        intervals << interval;
-        t.intervalReceived = 0;
-        t.intervalLatency.clear();
-    }
-    emit intervalReported(load::intervalJsonLine(m_clock.elapsed(), intervals));
+    if (m_pool)
+        emitInterval(m_clock.elapsed(), m_pool->takeInterval());
+    else
+        m_workers->requestInterval(m_clock.elapsed());
 
     qint64 sent = 0;
     for (const Publisher &p : m_publishers)
-        sent += p.sent;
+        sent += p.tally.sent;
     QString eta;
     if (m_phase == Phase::Publishing && sent > 0) {
         const double remaining = double(totalToSend() - sent) / m_options.rate;
         eta = QStringLiteral(" | ETA %1 s").arg(remaining, 0, 'f', 1);
     }
     emit statusUpdated(QStringLiteral("connected %1/%2 | published %3/%4%5")
-                        .arg(m_welcomed).arg(m_subscribers.size()).arg(sent).arg(totalToSend()).arg(eta));
+                        .arg(welcomed()).arg(subscriberCount()).arg(sent).arg(totalToSend()).arg(eta));
+}
+
+void LoadRun::emitInterval(qint64 elapsedMs, const QList<load::TransportInterval> &transports)
+{
+    emit intervalReported(load::intervalJsonLine(elapsedMs, transports));
 }
 
 void LoadRun::stop()
@@ -325,79 +240,65 @@ void LoadRun::stop()
     if (m_phase == Phase::Draining)
         finish();
     else if (m_phase == Phase::Connecting)
-        fail(QStringLiteral("stopped while connecting (%1 of %2 subscribers connected)").arg(m_welcomed).arg(m_subscribers.size()));
+        fail(QStringLiteral("stopped while connecting (%1 of %2 subscribers connected)").arg(welcomed()).arg(subscriberCount()));
+    else if (m_phase == Phase::Finishing)
+        fail(QStringLiteral("stopped again while the workers were reporting"));
 }
 
 void LoadRun::finish()
 {
-    if (m_phase == Phase::Done)
+    if (m_phase == Phase::Finishing || m_phase == Phase::Done)
         return;
-    reportInterval();
-    m_phase = Phase::Done;
-    m_rampTimer->stop();
+    m_phase = Phase::Finishing;
     m_publishTimer->stop();
     m_intervalTimer->stop();
     m_deadlineTimer->stop();
-
-    const qint64 expectedEach = expectedPerSubscriber();
-    const double cpuSeconds = double(util::cpuTimeMicros() - m_cpuAtStartUs) / 1e6;
-    const double publishSeconds = std::max(0.001, double(m_publishEndedMs) / 1000.0);
+    stopPublishers();
+    const std::vector<PublisherTally> final = tallies();
     qint64 uncertain = 0;
-    for (const Publisher &p : m_publishers)
-        uncertain += p.failed.size();
+    for (const PublisherTally &t : final)
+        uncertain += t.failed.size();
     if (uncertain > 0)
         emit progressed(QStringLiteral("%1 publishes failed with their connection; they are left out of the counts").arg(uncertain));
+    if (m_pool) {
+        reportInterval();
+        const SubscriberResult result = m_pool->result(final);
+        m_pool->stop();
+        complete(result);
+    } else {
+        // The last interval and the workers' figures come back as intervalCollected and
+        // finalCollected.
+        m_workers->finish(m_clock.elapsed(), final);
+    }
+}
 
-    QList<load::TransportSummary> summaries;
+void LoadRun::complete(const SubscriberResult &result)
+{
+    if (m_phase != Phase::Finishing)
+        return;
+    m_phase = Phase::Done;
+    // Every process serves every transport: the run's CPU (this process's since start()
+    // plus the workers') is in each row.
+    const double cpuSeconds = double(util::cpuTimeMicros() - m_cpuAtStartUs) / 1e6;
+    const double publishSeconds = std::max(0.001, double(m_publishEndedMs) / 1000.0);
+    QList<load::TransportSummary> summaries = result.summaries;
     QByteArray csv = load::csvHeader();
-    for (size_t t = 0; t < m_transports.size(); ++t) {
-        const Transport &transport = m_transports[t];
-        load::TransportSummary s;
-        s.transport = transport.name;
-        s.clients = m_options.clients;
-        s.expected = expectedEach * m_options.clients;
-        for (const auto &sub : m_subscribers) {
-            if (sub->transport != int(t))
-                continue;
-            for (size_t i = 0; i < m_publishers.size(); ++i) {
-                const Publisher &p = m_publishers[i];
-                const auto tracker = sub->trackers.constFind(int(i));
-                if (tracker == sub->trackers.cend()) {
-                    s.lost += p.sent - p.failed.size();
-                    continue;
-                }
-                qint64 failedReceived = 0;
-                for (const qint64 counter : p.failed)
-                    failedReceived += tracker->contains(counter) ? 1 : 0;
-                s.delivered += tracker->received() - failedReceived;
-                s.lost += tracker->lost(p.sent) - (p.failed.size() - failedReceived);
-                s.duplicated += tracker->duplicates();
-                s.outOfOrder += tracker->outOfOrder();
-            }
-            if (sub->comet)
-                s.duplicated += sub->comet->duplicatesDropped();
-            if (sub->ws)
-                s.duplicated += sub->ws->duplicatesDropped();
-        }
-        s.reconnects = transport.reconnects;
-        s.errors = transport.errors;
-        s.latency = transport.totalLatency;
-        s.meanInterMessageMs = transport.series.overall().meanMs;
+    for (qsizetype i = 0; i < summaries.size() && size_t(i) < result.series.size(); ++i) {
+        load::TransportSummary &s = summaries[i];
+        const load::InterMessageSeries &series = result.series[size_t(i)];
+        // From the (merged) series, exact, rather than mergeSummaries' approximation.
+        s.meanInterMessageMs = series.overall().meanMs;
         s.throughputPerSec = double(s.delivered) / publishSeconds;
-        // One process serves every transport: its CPU is the run's, in each row.
-        s.clientCpuSeconds = cpuSeconds;
-        summaries << s;
-        csv += load::csvRows(transport.name, transport.series.rows());
+        s.clientCpuSeconds += cpuSeconds;
+        csv += load::csvRows(s.transport, series.rows());
     }
-    for (auto &s : m_subscribers) {
-        if (s->comet)
-            s->comet->stop();
-        if (s->ws)
-            s->ws->stop();
-    }
+    emit finished(load::summaryJson(m_clock.elapsed(), summaries), load::summaryTable(summaries), csv);
+}
+
+void LoadRun::stopPublishers()
+{
     for (Publisher &p : m_publishers)
         p.client->stop();
-    emit finished(load::summaryJson(m_clock.elapsed(), summaries), load::summaryTable(summaries), csv);
 }
 
 void LoadRun::fail(const QString &reason)
@@ -405,18 +306,14 @@ void LoadRun::fail(const QString &reason)
     if (m_phase == Phase::Done)
         return;
     m_phase = Phase::Done;
-    m_rampTimer->stop();
     m_publishTimer->stop();
     m_intervalTimer->stop();
     m_deadlineTimer->stop();
-    for (auto &s : m_subscribers) {
-        if (s->comet)
-            s->comet->stop();
-        if (s->ws)
-            s->ws->stop();
-    }
-    for (Publisher &p : m_publishers)
-        p.client->stop();
+    if (m_pool)
+        m_pool->stop();
+    if (m_workers)
+        m_workers->kill();
+    stopPublishers();
     emit failed(reason);
 }
 

@@ -1,15 +1,11 @@
 #pragma once
 
-#include "load/intermessageseries.h"
-#include "load/latencyhistogram.h"
 #include "load/loadreport.h"
-#include "load/sequencetracker.h"
 #include "loadgen/loadoptions.h"
+#include "loadgen/publishertally.h"
 
 #include <QElapsedTimer>
-#include <QHash>
 #include <QObject>
-#include <QSet>
 
 #include <deque>
 #include <memory>
@@ -18,19 +14,24 @@
 class QTimer;
 
 namespace duplex::client {
-class CometClient;
 class WebSocketClient;
-}
-namespace duplex::protocol {
-struct Event;
 }
 
 namespace duplex::loadgen {
+
+class SubscriberPool;
+class WorkerGroup;
+struct SubscriberResult;
 
 // One load-generator run against a cluster: connects the subscribers of each transport
 // at the ramp rate, then publishes timed messages at the configured rate, accounts for
 // every receipt (latency, loss, duplicates, order, the thesis's inter-message time) and
 // reports an interval line every `intervalMs` and a summary at the end.
+//
+// The subscribers live in this process (a SubscriberPool) or, with --procs K > 1, in K
+// worker processes (a WorkerGroup) whose reports are merged; either way this process
+// publishes, with one clock for the send times and one counter per publisher, and the
+// output is the same.
 class LoadRun final : public QObject
 {
     Q_OBJECT
@@ -53,69 +54,43 @@ signals:
     void intervalReported(const QByteArray &jsonLine);
     // The run completed: the summary JSON line, the human table and the CSV rows.
     void finished(const QByteArray &summaryJson, const QString &table, const QByteArray &csv);
-    // The run could not be done (cluster unreachable, clients not connecting).
+    // The run could not be done (cluster unreachable, clients not connecting, a worker
+    // process lost).
     void failed(const QString &reason);
 
 private:
-    enum class Phase { Idle, Connecting, Publishing, Draining, Done };
-
-    struct Subscriber
-    {
-        int transport = 0; // index into m_transports
-        int index = 0;     // client number within its transport, for the thesis series
-        std::unique_ptr<client::CometClient> comet;
-        std::unique_ptr<client::WebSocketClient> ws;
-        bool welcomed = false;
-        QHash<int, load::SequenceTracker> trackers; // per publisher
-    };
-
-    struct Transport
-    {
-        QString name;
-        int connected = 0;
-        load::LatencyHistogram intervalLatency;
-        load::LatencyHistogram totalLatency;
-        load::InterMessageSeries series;
-        qint64 intervalReceived = 0;
-        qint64 received = 0;
-        qint64 foreign = 0; // messages that were not this run's payloads
-        qint64 errors = 0;
-        qint64 reconnects = 0;
-    };
+    enum class Phase { Idle, Connecting, Publishing, Draining, Finishing, Done };
 
     struct Publisher
     {
         std::unique_ptr<client::WebSocketClient> client;
         bool welcomed = false;
-        qint64 sent = 0;
         qint64 acked = 0;
         std::deque<qint64> inFlight; // counters sent, not yet acked or failed, in order
-        // Counters whose publish failed with its connection: maybe sequenced, maybe not,
-        // so they are neither expected nor counted as delivered.
-        QSet<qint64> failed;
+        PublisherTally tally;
     };
 
-    void connectNext();
-    void handleWelcomed(Subscriber *subscriber);
-    void handleEvent(Subscriber *subscriber, const protocol::Event &event);
     void startPublishers();
     void publishTick();
     void finishPublishing();
     void checkDrained();
     void reportInterval();
+    void emitInterval(qint64 elapsedMs, const QList<load::TransportInterval> &transports);
     void finish();
+    // Turns what the subscribers measured into the summary line, table and CSV.
+    void complete(const SubscriberResult &result);
     void fail(const QString &reason);
-    qint64 expectedPerSubscriber() const;
+    void stopPublishers();
+    int subscriberCount() const;
+    int welcomed() const;
+    std::vector<PublisherTally> tallies() const;
     qint64 totalToSend() const;
 
     LoadOptions m_options;
     Phase m_phase = Phase::Idle;
-    std::vector<Transport> m_transports;
-    std::vector<std::unique_ptr<Subscriber>> m_subscribers;
+    SubscriberPool *m_pool = nullptr;   // the subscribers, in this process
+    WorkerGroup *m_workers = nullptr;   // or in worker processes
     std::vector<Publisher> m_publishers;
-    size_t m_nextToConnect = 0;
-    int m_welcomed = 0;
-    QTimer *m_rampTimer;
     QTimer *m_publishTimer;
     QTimer *m_intervalTimer;
     QTimer *m_deadlineTimer;
@@ -124,6 +99,7 @@ private:
     qint64 m_publishEndedMs = 0;
     qint64 m_cpuAtStartUs = 0;
     int m_nextPublisher = 0;
+    bool m_drainRequested = false;
 };
 
 } // namespace duplex::loadgen

@@ -51,6 +51,47 @@ const duplex::load::ParsedTransportSummary *transport(const LoadgenResult &r, co
     return nullptr;
 }
 
+// The checks of a run of 20 clients per transport (ws and comet) receiving 200 messages:
+// everything delivered once, an interval stream that adds up, 200 CSV rows per transport.
+void verifySmallRun(const LoadgenResult &r, const QString &csvPath)
+{
+    QVERIFY2(r.exitCode == 0, r.stderrText.constData());
+    QVERIFY2(r.summary.status == duplex::load::SummaryParse::Status::Ok, qPrintable(r.summary.error));
+
+    for (const QString &name : {QStringLiteral("ws"), QStringLiteral("comet")}) {
+        const auto *t = transport(r, name);
+        QVERIFY2(t, qPrintable(name));
+        QCOMPARE(t->summary.clients, 20);
+        QCOMPARE(t->summary.expected, qint64(20 * 200));
+        QCOMPARE(t->summary.delivered, qint64(20 * 200));
+        QCOMPARE(t->summary.lost, qint64(0));
+        QCOMPARE(t->summary.duplicated, qint64(0));
+        // Plausible, not a speed bound: positive, and under the run's own length.
+        QVERIFY(t->percentiles.p50Ms > 0);
+        QVERIFY2(t->percentiles.maxMs < 60000, qPrintable(QString::number(t->percentiles.maxMs)));
+        // 100 messages a second: about 10 ms between two, the thesis's figure.
+        QVERIFY2(t->summary.meanInterMessageMs > 5 && t->summary.meanInterMessageMs < 20,
+                 qPrintable(QString::number(t->summary.meanInterMessageMs)));
+    }
+
+    // The interval stream parses, line by line, and adds up to what was delivered.
+    qint64 streamed = 0;
+    for (int i = 0; i + 1 < r.lines.size(); ++i) {
+        const duplex::load::IntervalParse line = duplex::load::parseIntervalJsonLine(r.lines.at(i));
+        QVERIFY2(line.status == duplex::load::IntervalParse::Status::Ok, r.lines.at(i).constData());
+        for (const auto &t : line.transports)
+            streamed += t.interval.received;
+    }
+    QCOMPARE(streamed, qint64(2 * 20 * 200));
+
+    QFile csv(csvPath);
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> rows = csv.readAll().split('\n');
+    QCOMPARE(rows.first(), QByteArray("iteration,transport,mean_inter_message_ms,mean_latency_ms,clients"));
+    QCOMPARE(int(std::count_if(rows.cbegin(), rows.cend(), [](const QByteArray &row) { return row.contains(",ws,"); })), 200);
+    QCOMPARE(int(std::count_if(rows.cbegin(), rows.cend(), [](const QByteArray &row) { return row.contains(",comet,"); })), 200);
+}
+
 } // namespace
 
 class TestLoadgen final : public QObject
@@ -61,6 +102,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void smallRunAddsUp();
+    void procsSplitTheClients();
     void killedNodesMidRunLoseNothing();
     void unreachableClusterExitsNonZero();
     void badOptionsExitWithUsage();
@@ -109,42 +151,49 @@ void TestLoadgen::smallRunAddsUp()
         QStringLiteral("--messages"), QStringLiteral("200"), QStringLiteral("--spread-sources"),
         QStringLiteral("--channel"), QStringLiteral("lg-small"), QStringLiteral("--csv"), csvPath});
     QVERIFY(process.waitForFinished(60000));
+    verifySmallRun(collect(process), csvPath);
+}
+
+void TestLoadgen::procsSplitTheClients()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString csvPath = dir.filePath(QStringLiteral("procs.csv"));
+    QProcess process;
+    process.start(loadgenPath(), baseArguments() + QStringList{
+        QStringLiteral("--procs"), QStringLiteral("2"),
+        QStringLiteral("--transport"), QStringLiteral("ws"), QStringLiteral("--transport"), QStringLiteral("comet"),
+        QStringLiteral("--clients"), QStringLiteral("20"), QStringLiteral("--rate"), QStringLiteral("100"),
+        QStringLiteral("--messages"), QStringLiteral("200"), QStringLiteral("--spread-sources"),
+        QStringLiteral("--channel"), QStringLiteral("lg-procs"), QStringLiteral("--csv"), csvPath});
+    QVERIFY(process.waitForFinished(60000));
     const LoadgenResult r = collect(process);
-    QVERIFY2(r.exitCode == 0, r.stderrText.constData());
-    QVERIFY2(r.summary.status == duplex::load::SummaryParse::Status::Ok, qPrintable(r.summary.error));
+    // The merged output is what one process would print.
+    verifySmallRun(r, csvPath);
+    if (QTest::currentTestFailed())
+        return;
+    for (const auto &t : r.summary.transports)
+        QVERIFY2(t.summary.clientCpuSeconds > 0, r.lines.last().constData());
 
-    for (const QString &name : {QStringLiteral("ws"), QStringLiteral("comet")}) {
-        const auto *t = transport(r, name);
-        QVERIFY2(t, qPrintable(name));
-        QCOMPARE(t->summary.clients, 20);
-        QCOMPARE(t->summary.expected, qint64(20 * 200));
-        QCOMPARE(t->summary.delivered, qint64(20 * 200));
-        QCOMPARE(t->summary.lost, qint64(0));
-        QCOMPARE(t->summary.duplicated, qint64(0));
-        // Plausible, not a speed bound: positive, and under the run's own length.
-        QVERIFY(t->percentiles.p50Ms > 0);
-        QVERIFY2(t->percentiles.maxMs < 60000, qPrintable(QString::number(t->percentiles.maxMs)));
-        // 100 messages a second: about 10 ms between two, the thesis's figure.
-        QVERIFY2(t->summary.meanInterMessageMs > 5 && t->summary.meanInterMessageMs < 20,
-                 qPrintable(QString::number(t->summary.meanInterMessageMs)));
+    // The parent named its workers ("workers: <pid> <pid>"); none outlives it. A pid
+    // still in /proc must be a zombie or another program by now.
+    qsizetype at = r.stderrText.indexOf("workers: ");
+    QVERIFY2(at >= 0, r.stderrText.constData());
+    at += qsizetype(qstrlen("workers: "));
+    const QList<QByteArray> pids = r.stderrText.mid(at, r.stderrText.indexOf('\n', at) - at).split(' ');
+    QCOMPARE(pids.size(), 2);
+    for (const QByteArray &pid : pids) {
+        bool ok = false;
+        QVERIFY2(pid.toLongLong(&ok) > 0 && ok, pid.constData());
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(QString::fromLatin1(pid)));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue; // gone
+        const QByteArray fields = stat.readAll();
+        const QByteArray state = fields.mid(fields.lastIndexOf(')') + 2, 1);
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(QString::fromLatin1(pid)));
+        const bool isWorker = cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains("--worker");
+        QVERIFY2(state == "Z" || !isWorker, qPrintable(QStringLiteral("worker %1 survived (%2)").arg(QString::fromLatin1(pid), QString::fromLatin1(state))));
     }
-
-    // The interval stream parses, line by line, and adds up to what was delivered.
-    qint64 streamed = 0;
-    for (int i = 0; i + 1 < r.lines.size(); ++i) {
-        const duplex::load::IntervalParse line = duplex::load::parseIntervalJsonLine(r.lines.at(i));
-        QVERIFY2(line.status == duplex::load::IntervalParse::Status::Ok, r.lines.at(i).constData());
-        for (const auto &t : line.transports)
-            streamed += t.interval.received;
-    }
-    QCOMPARE(streamed, qint64(2 * 20 * 200));
-
-    QFile csv(csvPath);
-    QVERIFY(csv.open(QIODevice::ReadOnly));
-    const QList<QByteArray> rows = csv.readAll().split('\n');
-    QCOMPARE(rows.first(), QByteArray("iteration,transport,mean_inter_message_ms,mean_latency_ms,clients"));
-    QCOMPARE(int(std::count_if(rows.cbegin(), rows.cend(), [](const QByteArray &row) { return row.contains(",ws,"); })), 200);
-    QCOMPARE(int(std::count_if(rows.cbegin(), rows.cend(), [](const QByteArray &row) { return row.contains(",comet,"); })), 200);
 }
 
 void TestLoadgen::killedNodesMidRunLoseNothing()

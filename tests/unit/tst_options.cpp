@@ -173,12 +173,14 @@ void TestOptions::loadgenGood()
     QCOMPARE(defaults.options.transports, QStringList{QStringLiteral("ws")});
     QCOMPARE(defaults.options.port, quint16(8080));
     QCOMPARE(defaults.options.size, 16);
+    QCOMPARE(defaults.options.procs, 1);
+    QCOMPARE(defaults.options.worker, -1);
 
     const LoadOptionsParse r = duplex::loadgen::parseLoadOptions(argv(
         QStringLiteral("duplex-loadgen"),
         QStringLiteral("--transport comet --transport ws --transport comet --clients 1000 --publishers 4 --rate 250.5 "
                        "--size 40 --messages 5000 --channel bench.1 --url http://127.0.0.1:9090/ --spread-sources "
-                       "--ramp 200 --interval 1000 --csv /tmp/x.csv --grace 0 --connect-timeout 60")));
+                       "--ramp 200 --interval 1000 --csv /tmp/x.csv --grace 0 --connect-timeout 60 --procs 2")));
     QVERIFY2(r.status == LoadOptionsParse::Status::Ok, qPrintable(r.text));
     const auto &o = r.options;
     QCOMPARE(o.transports, (QStringList{QStringLiteral("comet"), QStringLiteral("ws")}));
@@ -195,6 +197,35 @@ void TestOptions::loadgenGood()
     QCOMPARE(o.csvPath, QStringLiteral("/tmp/x.csv"));
     QCOMPARE(o.graceSeconds, 0.0);
     QCOMPARE(o.connectTimeoutSeconds, 60);
+    QCOMPARE(o.procs, 2);
+    QCOMPARE(o.worker, -1);
+
+    // What a parent gives its workers reads back as the same subscribers' side, and
+    // never as a CSV of their own.
+    const QStringList workerLine = duplex::loadgen::workerArguments(o, 1, 2);
+    QVERIFY(!workerLine.contains(QStringLiteral("--csv")));
+    const LoadOptionsParse w = duplex::loadgen::parseLoadOptions(QStringList{QStringLiteral("duplex-loadgen")} + workerLine);
+    QVERIFY2(w.status == LoadOptionsParse::Status::Ok, qPrintable(w.text));
+    QCOMPARE(w.options.worker, 1);
+    QCOMPARE(w.options.procs, 2);
+    QCOMPARE(w.options.transports, o.transports);
+    QCOMPARE(w.options.clients, o.clients);
+    QCOMPARE(w.options.publishers, o.publishers);
+    QCOMPARE(w.options.channel, o.channel);
+    QCOMPARE(w.options.host, o.host);
+    QCOMPARE(w.options.port, o.port);
+    QCOMPARE(w.options.spreadSources, o.spreadSources);
+    QCOMPARE(w.options.rampPerSecond, o.rampPerSecond);
+    QVERIFY(w.options.csvPath.isEmpty());
+
+    const LoadOptionsParse most = duplex::loadgen::parseLoadOptions(argv(QStringLiteral("duplex-loadgen"), QStringLiteral("--procs 64")));
+    QVERIFY2(most.status == LoadOptionsParse::Status::Ok, qPrintable(most.text));
+    QCOMPARE(most.options.procs, 64);
+    // --help says what --procs does, and nothing of the internal --worker.
+    const LoadOptionsParse help = duplex::loadgen::parseLoadOptions(argv(QStringLiteral("duplex-loadgen"), QStringLiteral("--help")));
+    QVERIFY(help.status == LoadOptionsParse::Status::Help);
+    QVERIFY(help.text.contains(QStringLiteral("--procs <n>")));
+    QVERIFY(!help.text.contains(QStringLiteral("--worker")));
 }
 
 void TestOptions::loadgenBad_data()
@@ -214,6 +245,12 @@ void TestOptions::loadgenBad_data()
     QTest::newRow("url-garbage") << "--url nothing" << "--url";
     QTest::newRow("interval-10") << "--interval 10" << "--interval";
     QTest::newRow("grace-negative") << "--grace -1" << "--grace";
+    QTest::newRow("procs-0") << "--procs 0" << "--procs";
+    QTest::newRow("procs-65") << "--procs 65" << "--procs";
+    QTest::newRow("procs-text") << "--procs two" << "--procs";
+    QTest::newRow("worker-shape") << "--worker 1" << "--worker";
+    QTest::newRow("worker-index") << "--worker 2/2" << "--worker";
+    QTest::newRow("worker-procs") << "--worker 0/2 --procs 3" << "--worker";
     QTest::newRow("positional") << "extra" << "extra";
 }
 

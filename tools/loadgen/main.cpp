@@ -1,6 +1,7 @@
 // duplex-loadgen: subscribers and publishers against a running cluster. See --help.
 #include "loadgen/loadoptions.h"
 #include "loadgen/loadrun.h"
+#include "loadgen/loadworker.h"
 #include "util/terminationwatcher.h"
 
 #include <QCoreApplication>
@@ -24,6 +25,23 @@ int main(int argc, char **argv)
         return 2;
     }
     const loadgen::LoadOptions &options = parsed.options;
+    if (options.worker >= 0) {
+        // A worker of a split run (--procs): its parent reads stdout and its last stderr line.
+        // stdout is a pipe that the parent's event loop drains, so a write waits at most
+        // for that, as a single process's writes wait for whoever reads its stdout.
+        loadgen::LoadWorker worker(options);
+        QObject::connect(&worker, &loadgen::LoadWorker::reported, &app, [](const QByteArray &line) {
+            std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+            std::fflush(stdout);
+        });
+        QObject::connect(&worker, &loadgen::LoadWorker::finished, &app, [&app] { app.exit(0); });
+        QObject::connect(&worker, &loadgen::LoadWorker::failed, &app, [&app](const QString &reason) {
+            std::fprintf(stderr, "%s\n", qPrintable(reason));
+            app.exit(1);
+        });
+        worker.start();
+        return app.exec();
+    }
     // Fail before the run, not after it, when the CSV cannot be written.
     QFile csv(options.csvPath);
     if (!options.csvPath.isEmpty() && !csv.open(QIODevice::WriteOnly | QIODevice::Truncate)) {

@@ -1,0 +1,256 @@
+#include "loadgen/subscriberpool.h"
+
+#include "client/cometclient.h"
+#include "client/websocketclient.h"
+#include "load/payload.h"
+#include "protocol/event.h"
+
+#include <QTimer>
+
+#include <algorithm>
+
+namespace duplex::loadgen {
+
+namespace {
+// Comet clients spread over this many /24 sources (ip_hash keys on three octets).
+constexpr int kSourceNetworks = 16;
+// A subscriber that cannot get its first welcome after this many tries means the
+// cluster is not there at all.
+constexpr int kUnreachableAttempts = 3;
+} // namespace
+
+SubscriberPool::SubscriberPool(const LoadOptions &options, int worker, int workers, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_rampPerSecond(options.rampPerSecond / std::max(1, workers))
+    , m_rampTimer(new QTimer(this))
+{
+    connect(m_rampTimer, &QTimer::timeout, this, &SubscriberPool::connectNext);
+    for (const QString &name : m_options.transports) {
+        Transport transport;
+        transport.name = name;
+        m_transports.push_back(std::move(transport));
+    }
+    // Interleaved, so a ramp that stops early leaves the transports even.
+    for (int i = worker; i < m_options.clients; i += std::max(1, workers)) {
+        for (size_t t = 0; t < m_transports.size(); ++t) {
+            auto subscriber = std::make_unique<Subscriber>();
+            subscriber->transport = int(t);
+            subscriber->index = i;
+            m_subscribers.push_back(std::move(subscriber));
+            ++m_transports[t].clients;
+        }
+    }
+}
+
+SubscriberPool::~SubscriberPool() = default;
+
+void SubscriberPool::start()
+{
+    m_clock.start();
+    if (m_subscribers.empty()) {
+        // Nothing to connect; still said on the event loop, like every other signal.
+        QTimer::singleShot(0, this, &SubscriberPool::allConnected);
+        return;
+    }
+    m_rampTimer->start(std::max(1, int(1000 / m_rampPerSecond)));
+    connectNext();
+}
+
+void SubscriberPool::stop()
+{
+    m_rampTimer->stop();
+    for (auto &s : m_subscribers) {
+        if (s->comet)
+            s->comet->stop();
+        if (s->ws)
+            s->ws->stop();
+    }
+    // Nothing is emitted after stop(), not even a drain that a late receipt completes.
+    m_stopped = true;
+    m_drainTarget = -1;
+}
+
+void SubscriberPool::connectNext()
+{
+    // Connects as many as the ramp allows since the start, so timer coarseness does not
+    // slow it down.
+    const qint64 due = std::min<qint64>(qint64(m_subscribers.size()),
+                                        1 + qint64(double(m_clock.elapsed()) * m_rampPerSecond / 1000.0));
+    while (qint64(m_nextToConnect) < due) {
+        Subscriber *s = m_subscribers[m_nextToConnect].get();
+        ++m_nextToConnect;
+        Transport &transport = m_transports[size_t(s->transport)];
+        auto onReconnecting = [this, s](int attempt, const QString &reason) { handleReconnecting(s, attempt, reason); };
+        auto onError = [this, s] { ++m_transports[size_t(s->transport)].errors; };
+        if (transport.name == QLatin1String("comet")) {
+            client::CometClient::Options o;
+            o.host = m_options.host;
+            o.port = m_options.port;
+            o.channel = m_options.channel;
+            if (m_options.spreadSources)
+                o.source = QHostAddress(QStringLiteral("127.0.%1.1").arg(s->index % kSourceNetworks + 1));
+            s->comet = std::make_unique<client::CometClient>(o);
+            connect(s->comet.get(), &client::CometClient::welcomed, this, [this, s] { handleWelcomed(s); });
+            connect(s->comet.get(), &client::CometClient::eventReceived, this,
+                    [this, s](const protocol::Event &e) { handleEvent(s, e); });
+            connect(s->comet.get(), &client::CometClient::reconnecting, this, onReconnecting);
+            connect(s->comet.get(), &client::CometClient::errorOccurred, this, onError);
+            s->comet->start();
+        } else {
+            client::WebSocketClient::Options o;
+            o.host = m_options.host;
+            o.port = m_options.port;
+            o.channel = m_options.channel;
+            s->ws = std::make_unique<client::WebSocketClient>(o);
+            connect(s->ws.get(), &client::WebSocketClient::welcomed, this, [this, s] { handleWelcomed(s); });
+            connect(s->ws.get(), &client::WebSocketClient::eventReceived, this,
+                    [this, s](const protocol::Event &e) { handleEvent(s, e); });
+            connect(s->ws.get(), &client::WebSocketClient::reconnecting, this, onReconnecting);
+            connect(s->ws.get(), &client::WebSocketClient::errorOccurred, this, onError);
+            s->ws->start();
+        }
+    }
+    if (m_nextToConnect == m_subscribers.size())
+        m_rampTimer->stop();
+}
+
+void SubscriberPool::handleReconnecting(Subscriber *subscriber, int attempt, const QString &reason)
+{
+    ++m_transports[size_t(subscriber->transport)].reconnects;
+    if (m_welcomed == 0 && attempt >= kUnreachableAttempts && !m_failed && !m_stopped) {
+        m_failed = true;
+        emit failed(QStringLiteral("cannot reach the cluster at http://%1:%2/: %3").arg(m_options.host).arg(m_options.port).arg(reason));
+    }
+}
+
+void SubscriberPool::handleWelcomed(Subscriber *subscriber)
+{
+    // A WebSocket client is welcomed again after every reconnect; only the first counts.
+    if (subscriber->welcomed)
+        return;
+    subscriber->welcomed = true;
+    ++m_welcomed;
+    if (m_welcomed == int(m_subscribers.size()) && !m_stopped)
+        emit allConnected();
+}
+
+void SubscriberPool::acceptPublishers(int count)
+{
+    m_acceptedPublishers = count;
+}
+
+void SubscriberPool::setDrainTarget(qint64 expectedEach)
+{
+    if (m_stopped)
+        return;
+    m_drainTarget = expectedEach;
+    m_belowTarget = int(std::count_if(m_subscribers.cbegin(), m_subscribers.cend(),
+                                      [expectedEach](const auto &s) { return s->received < expectedEach; }));
+    if (m_belowTarget == 0) {
+        m_drainTarget = -1;
+        emit drained();
+    }
+}
+
+void SubscriberPool::handleEvent(Subscriber *subscriber, const protocol::Event &event)
+{
+    if (event.type != protocol::EventType::Message)
+        return;
+    Transport &transport = m_transports[size_t(subscriber->transport)];
+    const load::PayloadParse parsed = load::decodePayload(event.data.toString());
+    if (parsed.status != load::PayloadParse::Status::Ok || parsed.payload.publisher >= m_acceptedPublishers) {
+        ++transport.foreign; // someone else's message on the channel
+        return;
+    }
+    const load::Payload &payload = parsed.payload;
+    const load::SequenceTracker::Outcome outcome = subscriber->trackers[payload.publisher].record(payload.counter);
+    if (outcome != load::SequenceTracker::Outcome::New && outcome != load::SequenceTracker::Outcome::OutOfOrder)
+        return;
+    const qint64 nowUs = load::nowMicros();
+    const qint64 latency = load::latencyUs(payload.sentUs, nowUs);
+    ++subscriber->received;
+    ++transport.intervalReceived;
+    transport.intervalLatency.record(latency);
+    transport.totalLatency.record(latency);
+    const qint64 iteration = payload.counter * qint64(m_acceptedPublishers) + payload.publisher;
+    transport.series.recordReceipt(subscriber->index, iteration, nowUs, latency);
+    // Counted once, when this subscriber reaches the target: O(1) per receipt.
+    if (m_drainTarget >= 0 && subscriber->received == m_drainTarget && --m_belowTarget == 0) {
+        m_drainTarget = -1;
+        emit drained();
+    }
+}
+
+QList<load::TransportInterval> SubscriberPool::takeInterval()
+{
+    QList<load::TransportInterval> intervals;
+    for (size_t t = 0; t < m_transports.size(); ++t) {
+        Transport &transport = m_transports[t];
+        load::TransportInterval interval;
+        interval.transport = transport.name;
+        interval.connected = 0;
+        for (const auto &s : m_subscribers) {
+            if (s->transport != int(t))
+                continue;
+            if ((s->ws && s->ws->isConnected()) || (s->comet && s->welcomed && s->comet->isRunning()))
+                ++interval.connected;
+        }
+        interval.received = transport.intervalReceived;
+        interval.latency = transport.intervalLatency;
+        const load::InterMessageInterval inter = transport.series.takeIntervalMean();
+        interval.meanInterMessageMs = inter.meanMs;
+        interval.interMessageSamples = inter.samples;
+        interval.errors = transport.errors;
+        interval.reconnects = transport.reconnects;
+        intervals << interval;
+        transport.intervalReceived = 0;
+        transport.intervalLatency.clear();
+    }
+    return intervals;
+}
+
+SubscriberResult SubscriberPool::result(const std::vector<PublisherTally> &tallies) const
+{
+    SubscriberResult result;
+    const qint64 expectedEach = expectedPerSubscriber(tallies);
+    for (size_t t = 0; t < m_transports.size(); ++t) {
+        const Transport &transport = m_transports[t];
+        load::TransportSummary s;
+        s.transport = transport.name;
+        s.clients = transport.clients;
+        s.expected = expectedEach * transport.clients;
+        for (const auto &sub : m_subscribers) {
+            if (sub->transport != int(t))
+                continue;
+            for (size_t i = 0; i < tallies.size(); ++i) {
+                const PublisherTally &p = tallies[i];
+                const auto tracker = sub->trackers.constFind(int(i));
+                if (tracker == sub->trackers.cend()) {
+                    s.lost += p.expected();
+                    continue;
+                }
+                qint64 failedReceived = 0;
+                for (const qint64 counter : p.failed)
+                    failedReceived += tracker->contains(counter) ? 1 : 0;
+                s.delivered += tracker->received() - failedReceived;
+                s.lost += tracker->lost(p.sent) - (p.failed.size() - failedReceived);
+                s.duplicated += tracker->duplicates();
+                s.outOfOrder += tracker->outOfOrder();
+            }
+            if (sub->comet)
+                s.duplicated += sub->comet->duplicatesDropped();
+            if (sub->ws)
+                s.duplicated += sub->ws->duplicatesDropped();
+        }
+        s.reconnects = transport.reconnects;
+        s.errors = transport.errors;
+        s.latency = transport.totalLatency;
+        s.meanInterMessageMs = transport.series.overall().meanMs;
+        result.summaries << s;
+        result.series.push_back(transport.series);
+    }
+    return result;
+}
+
+} // namespace duplex::loadgen

@@ -1,0 +1,127 @@
+#pragma once
+
+#include "load/intermessageseries.h"
+#include "load/latencyhistogram.h"
+#include "load/loadreport.h"
+#include "load/sequencetracker.h"
+#include "loadgen/loadoptions.h"
+#include "loadgen/publishertally.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace duplex::client {
+class CometClient;
+class WebSocketClient;
+}
+namespace duplex::protocol {
+struct Event;
+}
+
+namespace duplex::loadgen {
+
+// What a pool (or several merged) measured over the run, per transport in the order of
+// LoadOptions::transports. Throughput and the measuring process's own CPU are left to the
+// caller, who knows the publishing time and its process.
+struct SubscriberResult
+{
+    QList<load::TransportSummary> summaries;
+    std::vector<load::InterMessageSeries> series;
+};
+
+// The subscribers of one process and their accounting, shared by the single-process run,
+// the workers of a split one and nothing else: connects them at the ramp rate, classifies
+// every receipt (SequenceTracker per publisher), keeps latency histograms and the
+// thesis's inter-message series per transport, and turns that into interval reports and
+// the run's figures once it is told what the publishers sent.
+//
+// A pool holds the clients whose index i (0 .. clients-1, the same numbering in every
+// transport) satisfies i % workers == worker, so indices stay unique across workers.
+class SubscriberPool final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SubscriberPool)
+
+public:
+    SubscriberPool(const LoadOptions &options, int worker, int workers, QObject *parent = nullptr);
+    ~SubscriberPool() override;
+
+    // Starts connecting, at options.rampPerSecond / workers.
+    void start();
+    // Closes every client; nothing is emitted afterwards.
+    void stop();
+
+    // Payloads of publishers 0 .. count-1 are this run's from now on; before, every
+    // message is someone else's (the publishers start after the subscribers).
+    void acceptPublishers(int count);
+    // Emits drained() once every subscriber has received `expectedEach` distinct messages
+    // (at once if they all have).
+    void setDrainTarget(qint64 expectedEach);
+
+    int size() const { return int(m_subscribers.size()); }
+    int welcomed() const { return m_welcomed; }
+
+    // The interval since the previous call, per transport, and starts the next one.
+    QList<load::TransportInterval> takeInterval();
+    // The run's figures given what the publishers did (`tallies`, indexed by publisher).
+    SubscriberResult result(const std::vector<PublisherTally> &tallies) const;
+
+signals:
+    // Every subscriber of the pool was welcomed once.
+    void allConnected();
+    void drained();
+    // The cluster is not there: the first subscribers cannot get a welcome.
+    void failed(const QString &reason);
+
+private:
+    struct Subscriber
+    {
+        int transport = 0; // index into m_transports
+        int index = 0;     // client number within its transport, for the thesis series
+        std::unique_ptr<client::CometClient> comet;
+        std::unique_ptr<client::WebSocketClient> ws;
+        bool welcomed = false;
+        qint64 received = 0; // distinct messages of this run, all publishers
+        QHash<int, load::SequenceTracker> trackers; // per publisher
+    };
+
+    struct Transport
+    {
+        QString name;
+        int clients = 0;
+        load::LatencyHistogram intervalLatency;
+        load::LatencyHistogram totalLatency;
+        load::InterMessageSeries series;
+        qint64 intervalReceived = 0;
+        qint64 foreign = 0; // messages that were not this run's payloads
+        qint64 errors = 0;
+        qint64 reconnects = 0;
+    };
+
+    void connectNext();
+    void handleWelcomed(Subscriber *subscriber);
+    void handleEvent(Subscriber *subscriber, const protocol::Event &event);
+    void handleReconnecting(Subscriber *subscriber, int attempt, const QString &reason);
+
+    LoadOptions m_options;
+    double m_rampPerSecond;
+    std::vector<Transport> m_transports;
+    std::vector<std::unique_ptr<Subscriber>> m_subscribers;
+    size_t m_nextToConnect = 0;
+    int m_welcomed = 0;
+    int m_acceptedPublishers = 0;
+    qint64 m_drainTarget = -1; // -1: not draining yet
+    int m_belowTarget = 0;     // subscribers still short of m_drainTarget
+    bool m_failed = false;  // failed() was emitted: once is enough
+    bool m_stopped = false; // stop() was called: nothing is emitted any more
+    QTimer *m_rampTimer;
+    QElapsedTimer m_clock; // since start()
+};
+
+} // namespace duplex::loadgen
