@@ -82,7 +82,10 @@ void SubscriberPool::connectNext()
         ++m_nextToConnect;
         Transport &transport = m_transports[size_t(s->transport)];
         auto onReconnecting = [this, s](int attempt, const QString &reason) { handleReconnecting(s, attempt, reason); };
-        auto onError = [this, s] { ++m_transports[size_t(s->transport)].errors; };
+        auto onError = [this, s] {
+            ++m_transports[size_t(s->transport)].errors;
+            ++m_transports[size_t(s->transport)].intervalErrors;
+        };
         if (transport.name == QLatin1String("comet")) {
             client::CometClient::Options o;
             o.host = m_options.host;
@@ -118,6 +121,7 @@ void SubscriberPool::connectNext()
 void SubscriberPool::handleReconnecting(Subscriber *subscriber, int attempt, const QString &reason)
 {
     ++m_transports[size_t(subscriber->transport)].reconnects;
+    ++m_transports[size_t(subscriber->transport)].intervalReconnects;
     if (m_welcomed == 0 && attempt >= kUnreachableAttempts && !m_failed && !m_stopped) {
         m_failed = true;
         emit failed(QStringLiteral("cannot reach the cluster at http://%1:%2/: %3").arg(m_options.host).arg(m_options.port).arg(reason));
@@ -201,9 +205,11 @@ QList<load::TransportInterval> SubscriberPool::takeInterval()
         const load::InterMessageInterval inter = transport.series.takeIntervalMean();
         interval.meanInterMessageMs = inter.meanMs;
         interval.interMessageSamples = inter.samples;
-        interval.errors = transport.errors;
-        interval.reconnects = transport.reconnects;
+        interval.errors = transport.intervalErrors;
+        interval.reconnects = transport.intervalReconnects;
         intervals << interval;
+        transport.intervalErrors = 0;
+        transport.intervalReconnects = 0;
         transport.intervalReceived = 0;
         transport.intervalLatency.clear();
     }

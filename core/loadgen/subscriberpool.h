@@ -102,6 +102,8 @@ private:
         qint64 foreign = 0; // messages that were not this run's payloads
         qint64 errors = 0;
         qint64 reconnects = 0;
+        qint64 intervalErrors = 0;     // since the last interval line, as the line reports them
+        qint64 intervalReconnects = 0;
     };
 
     void connectNext();

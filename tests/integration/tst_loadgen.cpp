@@ -228,6 +228,16 @@ void TestLoadgen::killedNodesMidRunLoseNothing()
     QVERIFY(ws && comet);
     // The WebSocket clients of the dead node came back through the other one...
     QVERIFY2(ws->summary.reconnects > 0, r.lines.last().constData());
+    // The stream counts reconnects per interval: they add up to the summary's.
+    qint64 streamedReconnects = 0;
+    for (int i = 0; i + 1 < r.lines.size(); ++i) {
+        const duplex::load::IntervalParse line = duplex::load::parseIntervalJsonLine(r.lines.at(i));
+        for (const auto &t : line.transports) {
+            if (t.interval.transport == QLatin1String("ws"))
+                streamedReconnects += t.interval.reconnects;
+        }
+    }
+    QCOMPARE(streamedReconnects, ws->summary.reconnects);
     // ...and with `since`, nobody lost or repeated a message.
     for (const auto *t : {ws, comet}) {
         QVERIFY2(t->summary.lost == 0, r.lines.last().constData());
