@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QStandardPaths>
+#include <QRandomGenerator>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QThread>
@@ -61,8 +62,26 @@ QString checkPortFree(quint16 port)
     return {};
 }
 
+// A free port for nginx, which cannot report one it chose itself. Taken below the
+// kernel's ephemeral range: ports in that range are also the local ends of outgoing
+// connections, and under load (thousands of client sockets) one of them can take the
+// port between this probe and nginx's bind.
 quint16 pickFreePort()
 {
+    int ephemeralLow = 32768;
+    QFile range(QStringLiteral("/proc/sys/net/ipv4/ip_local_port_range"));
+    if (range.open(QIODevice::ReadOnly)) {
+        const int low = range.readAll().simplified().split(' ').value(0).toInt();
+        if (low > 2048)
+            ephemeralLow = low;
+    }
+    const int first = std::max(1024, ephemeralLow / 2);
+    for (int attempt = 0; attempt < 64; ++attempt) {
+        const quint16 candidate = quint16(first + int(QRandomGenerator::global()->bounded(ephemeralLow - first)));
+        QTcpServer probe;
+        if (probe.listen(QHostAddress::LocalHost, candidate))
+            return candidate;
+    }
     QTcpServer probe;
     probe.listen(QHostAddress::LocalHost, 0);
     return probe.serverPort();
