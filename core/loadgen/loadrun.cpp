@@ -84,8 +84,12 @@ void LoadRun::start()
     m_intervalTimer->start(m_options.intervalMs);
     connect(m_deadlineTimer, &QTimer::timeout, this, [this] {
         if (m_phase == Phase::Connecting) {
-            fail(QStringLiteral("only %1 of %2 subscribers connected within %3 s")
-                     .arg(welcomed()).arg(subscriberCount()).arg(m_options.connectTimeoutSeconds));
+            fail(welcomed() < subscriberCount()
+                     ? QStringLiteral("only %1 of %2 subscribers connected within %3 s")
+                           .arg(welcomed()).arg(subscriberCount()).arg(m_options.connectTimeoutSeconds)
+                     : QStringLiteral("the %1 subscribers connected, but the channel's join events were still "
+                                      "arriving after %2 s (--connect-timeout)")
+                           .arg(subscriberCount()).arg(m_options.connectTimeoutSeconds));
         }
     });
     m_deadlineTimer->start(m_options.connectTimeoutSeconds * 1000);
@@ -98,7 +102,7 @@ void LoadRun::start()
 void LoadRun::startPublishers()
 {
     m_deadlineTimer->stop();
-    emit progressed(QStringLiteral("all %1 subscribers connected in %2 ms; starting %3 publisher(s)")
+    emit progressed(QStringLiteral("all %1 subscribers connected and the channel settled in %2 ms; starting %3 publisher(s)")
                         .arg(subscriberCount()).arg(m_clock.elapsed()).arg(m_options.publishers));
     // Workers start counting payloads as soon as they are all connected (LoadWorker).
     if (m_pool)

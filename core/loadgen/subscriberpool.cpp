@@ -14,6 +14,8 @@ namespace duplex::loadgen {
 namespace {
 // Comet clients spread over this many /24 sources (ip_hash keys on three octets).
 constexpr int kSourceNetworks = 16;
+// The channel counts as settled after this long without any event.
+constexpr qint64 kSettleMs = 500;
 // A subscriber that cannot get its first welcome after this many tries means the
 // cluster is not there at all.
 constexpr int kUnreachableAttempts = 3;
@@ -24,8 +26,11 @@ SubscriberPool::SubscriberPool(const LoadOptions &options, int worker, int worke
     , m_options(options)
     , m_rampPerSecond(options.rampPerSecond / std::max(1, workers))
     , m_rampTimer(new QTimer(this))
+    , m_settleTimer(new QTimer(this))
 {
     connect(m_rampTimer, &QTimer::timeout, this, &SubscriberPool::connectNext);
+    m_settleTimer->setInterval(100);
+    connect(m_settleTimer, &QTimer::timeout, this, &SubscriberPool::checkSettled);
     for (const QString &name : m_options.transports) {
         Transport transport;
         transport.name = name;
@@ -135,8 +140,24 @@ void SubscriberPool::handleWelcomed(Subscriber *subscriber)
         return;
     subscriber->welcomed = true;
     ++m_welcomed;
+    // Every new subscriber's join goes to every subscriber already there: n clients
+    // connecting make n^2/2 join events, which take the cluster a while to deliver.
+    // Publishing starts once they have (no event for kSettleMs), so the measurement is
+    // not of messages queued behind the presence traffic.
     if (m_welcomed == int(m_subscribers.size()) && !m_stopped)
-        emit allConnected();
+        m_settleTimer->start();
+}
+
+void SubscriberPool::checkSettled()
+{
+    if (m_stopped) {
+        m_settleTimer->stop();
+        return;
+    }
+    if (m_clock.elapsed() - m_lastEventMs < kSettleMs)
+        return;
+    m_settleTimer->stop();
+    emit allConnected();
 }
 
 void SubscriberPool::acceptPublishers(int count)
@@ -159,6 +180,7 @@ void SubscriberPool::setDrainTarget(qint64 expectedEach)
 
 void SubscriberPool::handleEvent(Subscriber *subscriber, const protocol::Event &event)
 {
+    m_lastEventMs = m_clock.elapsed();
     if (event.type != protocol::EventType::Message)
         return;
     Transport &transport = m_transports[size_t(subscriber->transport)];

@@ -107,6 +107,7 @@ private:
     };
 
     void connectNext();
+    void checkSettled();
     void handleWelcomed(Subscriber *subscriber);
     void handleEvent(Subscriber *subscriber, const protocol::Event &event);
     void handleReconnecting(Subscriber *subscriber, int attempt, const QString &reason);
@@ -123,6 +124,8 @@ private:
     bool m_failed = false;  // failed() was emitted: once is enough
     bool m_stopped = false; // stop() was called: nothing is emitted any more
     QTimer *m_rampTimer;
+    QTimer *m_settleTimer;
+    qint64 m_lastEventMs = 0; // m_clock time of the last event of any kind
     QElapsedTimer m_clock; // since start()
 };
 

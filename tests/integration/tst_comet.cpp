@@ -2,6 +2,7 @@
 // WebSocket node, two Comet nodes under ip_hash, static node, nginx) started by the core's
 // Cluster, with a 2 s hold time so timeouts are quick to see.
 #include "client/cometclient.h"
+#include "client/websocketclient.h"
 #include "control/cluster.h"
 #include "http/metrics.h"
 #include "httpcall.h"
@@ -87,6 +88,7 @@ private slots:
     void errors();
     void cometAndWebSocketShareSeq();
     void noLossAtTwoHundredPerSecond();
+    void webSocketClientSeesPresence();
     void holdTimeoutAnswersEmpty();
     void pollWithoutSinceContinuesFromCursor();
     void disconnectMidPollDoesNotHurt();
@@ -318,6 +320,53 @@ void TestComet::cometAndWebSocketShareSeq()
     const QList<Event> wsJoins = ws.eventsOfType(EventType::Join);
     QVERIFY(std::none_of(wsJoins.cbegin(), wsJoins.cend(), [](const Event &e) { return e.transport.isEmpty(); }));
     QCOMPARE(comet.client->duplicatesDropped(), 0);
+}
+
+void TestComet::webSocketClientSeesPresence()
+{
+    // WebSocketClient reads join and leave frames without the JSON parser; what it
+    // reports must be exactly what the Comet side gets through the parser.
+    const QString channel = QStringLiteral("t-presence");
+    duplex::client::WebSocketClient::Options options;
+    options.port = port();
+    options.channel = channel;
+    duplex::client::WebSocketClient ws(options);
+    QList<Event> wsEvents;
+    connect(&ws, &duplex::client::WebSocketClient::eventReceived, this, [&wsEvents](const Event &e) { wsEvents << e; });
+    QSignalSpy welcomed(&ws, &duplex::client::WebSocketClient::welcomed);
+    ws.start();
+    QTRY_COMPARE_WITH_TIMEOUT(welcomed.size(), 1, 5000);
+
+    Subscriber comet(port(), channel);
+    QVERIFY(comet.start());
+    QTRY_VERIFY_WITH_TIMEOUT(!comet.events.isEmpty(), 5000); // its own join
+    const Event cometJoin = comet.events.first();
+    QCOMPARE(cometJoin.type, EventType::Join);
+    comet.client->stop();
+    // Its own join first (the full frame as the node wrote it), then the Comet client's.
+    auto joinOf = [&wsEvents](const QString &id) {
+        return std::find_if(wsEvents.cbegin(), wsEvents.cend(),
+                            [&id](const Event &e) { return e.type == EventType::Join && e.clientId == id; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(joinOf(comet.welcome.clientId) != wsEvents.cend(), 5000);
+    QVERIFY(joinOf(ws.clientId()) != wsEvents.cend());
+    QCOMPARE(joinOf(ws.clientId())->transport, QStringLiteral("ws"));
+    const Event seen = *joinOf(comet.welcome.clientId);
+    QCOMPARE(seen.seq, cometJoin.seq);
+    QCOMPARE(seen.channel, channel);
+    QCOMPARE(seen.transport, QStringLiteral("comet"));
+    // A message after it still goes through the full parser, in order.
+    const int before = int(wsEvents.size());
+    ws.publish(QStringLiteral("after the join"));
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(wsEvents.cbegin(), wsEvents.cend(),
+                                         [](const Event &e) { return e.type == EventType::Message; }), 5000);
+    const Event &message = wsEvents.last();
+    QCOMPARE(message.type, EventType::Message);
+    QVERIFY(message.seq > seen.seq);
+    QCOMPARE(message.data.toString(), QStringLiteral("after the join"));
+    QVERIFY(int(wsEvents.size()) > before);
+    QCOMPARE(ws.duplicatesDropped(), 0);
+    ws.stop();
 }
 
 void TestComet::noLossAtTwoHundredPerSecond()
