@@ -30,9 +30,18 @@ HttpConnection::~HttpConnection()
 }
 
 void HttpConnection::request(const QByteArray &method, const QByteArray &target, const QByteArray &body,
-                             const QByteArray &contentType, int timeoutMs, Callback done)
+                             const QByteArray &contentType, int timeoutMs, Callback done, const Headers &headers)
 {
-    m_queue.push_back({method, target, body, contentType, timeoutMs, std::move(done)});
+    // A line break in a header would end it early and let the rest pose as more headers.
+    for (const auto &header : headers) {
+        if (header.first.isEmpty() || header.first.contains('\r') || header.first.contains('\n')
+            || header.first.contains(':') || header.second.contains('\r') || header.second.contains('\n')) {
+            deliverLater(std::move(done), HttpResult::failure(QStringLiteral("invalid request header %1")
+                                                                  .arg(QString::fromLatin1(header.first))));
+            return;
+        }
+    }
+    m_queue.push_back({method, target, body, contentType, timeoutMs, std::move(done), headers});
     scheduleStart();
 }
 
@@ -116,6 +125,8 @@ void HttpConnection::sendCurrent()
             head += "Content-Type: " + current.contentType + "\r\n";
         head += "Content-Length: " + QByteArray::number(current.body.size()) + "\r\n";
     }
+    for (const auto &header : current.headers)
+        head += header.first + ": " + header.second + "\r\n";
     head += "\r\n";
     // One write, so the request usually leaves in one segment.
     m_socket->write(sendsBody ? head + current.body : head);

@@ -50,11 +50,16 @@ public:
                    QObject *parent = nullptr);
     ~HttpConnection() override;
 
+    using Headers = QList<QPair<QByteArray, QByteArray>>;
+
     // Queues one request; `timeoutMs` (<= 0: none) runs from when it is sent or connecting
     // starts, and expiring drops the connection. `body` is sent with a Content-Length, and
-    // with `contentType` when that is not empty.
+    // with `contentType` when that is not empty. `headers` (If-None-Match...) follow Host,
+    // Connection and the body's headers as given; a malformed one (empty name, ':' in the
+    // name, CR or LF anywhere) fails the request instead.
     void request(const QByteArray &method, const QByteArray &target, const QByteArray &body,
-                 const QByteArray &contentType, int timeoutMs, Callback done);
+                 const QByteArray &contentType, int timeoutMs, Callback done,
+                 const Headers &headers = {});
     // Fails every request not yet answered with status 0 "aborted" and closes the connection.
     void abort();
 
@@ -77,6 +82,7 @@ private:
         QByteArray contentType;
         int timeoutMs = 0;
         Callback done;
+        Headers headers;
         bool retried = false; // already resent once after a keep-alive race
     };
 
