@@ -147,7 +147,7 @@ void CometClient::handleWelcomeResult(quint64 generation, const HttpResult &resu
         handleFailure(generation, result, describeFailure(result), &CometClient::requestWelcome);
         return;
     }
-    const protocol::EventListParse parsed = protocol::parseEventList(result.body);
+    const protocol::EventListParse parsed = protocol::parseEventListFast(result.body);
     const auto welcome = std::find_if(parsed.events.cbegin(), parsed.events.cend(), [](const protocol::Event &e) {
         return e.type == protocol::EventType::Welcome;
     });
@@ -181,7 +181,7 @@ void CometClient::handlePollResult(quint64 generation, const HttpResult &result)
         handleFailure(generation, result, describeFailure(result), &CometClient::poll);
         return;
     }
-    const protocol::EventListParse parsed = protocol::parseEventList(result.body);
+    const protocol::EventListParse parsed = protocol::parseEventListFast(result.body);
     if (parsed.status != protocol::EventParse::Status::Ok) {
         handleFailure(generation, result, QStringLiteral("unparsable poll answer: %1").arg(parsed.error),
                       &CometClient::poll);

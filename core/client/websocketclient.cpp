@@ -78,68 +78,10 @@ void WebSocketClient::open()
     m_socket->open(url);
 }
 
-namespace {
-
-// The digits after `"key":` in `text`, or -1.
-qint64 numberAfter(const QString &text, QLatin1String key)
-{
-    const int at = int(text.indexOf(key));
-    if (at < 0)
-        return -1;
-    qint64 value = 0;
-    int i = at + int(key.size());
-    const int start = i;
-    for (; i < text.size() && text.at(i).isDigit(); ++i)
-        value = value * 10 + text.at(i).digitValue();
-    return i > start ? value : -1;
-}
-
-// The string after `"key":"` in `text` (ids are [A-Za-z0-9_.-], never escaped).
-QString stringAfter(const QString &text, QLatin1String key)
-{
-    const int at = int(text.indexOf(key));
-    if (at < 0)
-        return {};
-    const int start = at + int(key.size());
-    const int end = int(text.indexOf(QLatin1Char('"'), start));
-    return end < 0 ? QString() : text.mid(start, end - start);
-}
-
-// Join and leave frames, which the server writes itself in a fixed field order, read
-// without a JSON parser: a crowd connecting makes n^2/2 of them, and parsing each one
-// fully is most of a load generator's work while it ramps up. Anything else (or a frame
-// that does not look exactly like that) takes the full parser.
-bool readPresence(const QString &text, protocol::Event *event)
-{
-    static const QLatin1String join("{\"type\":\"join\",");
-    static const QLatin1String leave("{\"type\":\"leave\",");
-    const bool isJoin = text.startsWith(join);
-    if (!isJoin && !text.startsWith(leave))
-        return false;
-    event->type = isJoin ? protocol::EventType::Join : protocol::EventType::Leave;
-    event->seq = numberAfter(text, QLatin1String("\"seq\":"));
-    event->channel = stringAfter(text, QLatin1String("\"channel\":\""));
-    event->clientId = stringAfter(text, QLatin1String("\"clientId\":\""));
-    if (isJoin)
-        event->transport = stringAfter(text, QLatin1String("\"transport\":\""));
-    return event->seq > 0 && !event->clientId.isEmpty();
-}
-
-} // namespace
-
 void WebSocketClient::handleText(const QString &text)
 {
-    protocol::Event presence;
-    if (readPresence(text, &presence)) {
-        if (presence.seq <= m_cursor) {
-            ++m_duplicatesDropped;
-            return;
-        }
-        m_cursor = presence.seq;
-        emit eventReceived(presence);
-        return;
-    }
-    const protocol::EventParse parsed = protocol::parseEvent(text.toUtf8());
+    // A crowd connecting sends every client n^2/2 joins: read those without the parser.
+    const protocol::EventParse parsed = protocol::parseEventFast(text.toUtf8());
     if (parsed.status != protocol::EventParse::Status::Ok) {
         emit errorOccurred(QStringLiteral("unparsable frame: %1").arg(parsed.error));
         return;

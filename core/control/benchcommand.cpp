@@ -113,8 +113,8 @@ QStringList BenchCommand::loadgenArguments() const
                      QStringLiteral("--clients"), QString::number(cell.clients),
                      QStringLiteral("--spread-sources"),
                      QStringLiteral("--ramp"), QStringLiteral("1000"),
-                     QStringLiteral("--connect-timeout"), QStringLiteral("120"),
-                     QStringLiteral("--grace"), QStringLiteral("5")};
+                     QStringLiteral("--connect-timeout"), QStringLiteral("300"),
+                     QStringLiteral("--grace"), QStringLiteral("15")};
     if (m_config.kind == BenchConfig::Kind::Thesis) {
         args << QStringLiteral("--transport") << QStringLiteral("ws") << QStringLiteral("--transport") << QStringLiteral("comet")
              << QStringLiteral("--messages") << QString::number(m_config.iterations)

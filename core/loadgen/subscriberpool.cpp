@@ -7,6 +7,8 @@
 
 #include <QTimer>
 
+#include <limits>
+
 #include <algorithm>
 
 namespace duplex::loadgen {
@@ -155,6 +157,17 @@ void SubscriberPool::checkSettled()
         return;
     }
     if (m_clock.elapsed() - m_lastEventMs < kSettleMs)
+        return;
+    // Quiet is not enough: a process that was itself too busy to read also sees no
+    // events. Every subscriber must have reached the furthest seq any of them has seen.
+    qint64 lowest = std::numeric_limits<qint64>::max();
+    qint64 highest = -1;
+    for (const auto &s : m_subscribers) {
+        const qint64 cursor = s->ws ? s->ws->cursor() : s->comet->cursor();
+        lowest = std::min(lowest, cursor);
+        highest = std::max(highest, cursor);
+    }
+    if (lowest < highest)
         return;
     m_settleTimer->stop();
     emit allConnected();

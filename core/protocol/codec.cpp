@@ -275,4 +275,138 @@ EventListParse parseEventList(QIODevice *device)
     return parseEventList(device->readAll());
 }
 
+namespace {
+
+// The digits after `key` in `text`, or -1.
+qint64 digitsAfter(const QByteArray &text, const char *key)
+{
+    const int at = int(text.indexOf(key));
+    if (at < 0)
+        return -1;
+    int i = at + int(qstrlen(key));
+    const int start = i;
+    qint64 value = 0;
+    for (; i < text.size() && text.at(i) >= '0' && text.at(i) <= '9' && i - start < 16; ++i)
+        value = value * 10 + (text.at(i) - '0');
+    return i > start ? value : -1;
+}
+
+// The characters between `key` and the next '"' in `text`, or null.
+QString textAfter(const QByteArray &text, const char *key)
+{
+    const int at = int(text.indexOf(key));
+    if (at < 0)
+        return {};
+    const int start = at + int(qstrlen(key));
+    const int end = int(text.indexOf('"', start));
+    return end < 0 ? QString() : QString::fromUtf8(text.mid(start, end - start));
+}
+
+// A join or leave event exactly as Event::toJson() writes it, read by position.
+bool readPresence(const QByteArray &utf8, Event *event)
+{
+    const bool isJoin = utf8.startsWith("{\"type\":\"join\",");
+    if (!isJoin && !utf8.startsWith("{\"type\":\"leave\","))
+        return false;
+    // Escapes or nesting mean somebody else's writer: leave those to the parser.
+    if (utf8.contains('\\') || utf8.indexOf('{', 1) >= 0 || !utf8.endsWith('}'))
+        return false;
+    Event e;
+    e.type = isJoin ? EventType::Join : EventType::Leave;
+    e.seq = digitsAfter(utf8, "\"seq\":");
+    e.channel = textAfter(utf8, "\"channel\":\"");
+    e.clientId = textAfter(utf8, "\"clientId\":\"");
+    if (isJoin)
+        e.transport = textAfter(utf8, "\"transport\":\"");
+    if (e.seq < 1 || !isValidChannel(e.channel) || !isValidClientId(e.clientId))
+        return false;
+    *event = std::move(e);
+    return true;
+}
+
+// The top-level elements of a JSON array, as byte slices; false when `utf8` is not an
+// array that splits cleanly (the full parser then says what is wrong).
+bool splitArray(const QByteArray &utf8, QList<QByteArray> *items)
+{
+    int i = 0;
+    const int n = int(utf8.size());
+    auto skipSpace = [&] {
+        while (i < n && (utf8.at(i) == ' ' || utf8.at(i) == '\n' || utf8.at(i) == '\r' || utf8.at(i) == '\t'))
+            ++i;
+    };
+    skipSpace();
+    if (i >= n || utf8.at(i) != '[')
+        return false;
+    ++i;
+    skipSpace();
+    if (i < n && utf8.at(i) == ']') {
+        ++i;
+        skipSpace();
+        return i == n;
+    }
+    int depth = 0;
+    bool inString = false;
+    int start = i;
+    for (; i < n; ++i) {
+        const char c = utf8.at(i);
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        if (c == '"') {
+            inString = true;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) {
+                if (c != ']')
+                    return false;
+                items->append(utf8.mid(start, i - start).trimmed());
+                ++i;
+                skipSpace();
+                return i == n && !items->last().isEmpty();
+            }
+            --depth;
+        } else if (c == ',' && depth == 0) {
+            items->append(utf8.mid(start, i - start).trimmed());
+            if (items->last().isEmpty())
+                return false;
+            start = i + 1;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+EventParse parseEventFast(const QByteArray &utf8)
+{
+    EventParse r;
+    if (readPresence(utf8, &r.event))
+        return r;
+    return parseEvent(utf8);
+}
+
+EventListParse parseEventListFast(const QByteArray &utf8)
+{
+    QList<QByteArray> items;
+    if (!splitArray(utf8, &items))
+        return parseEventList(utf8);
+    EventListParse r;
+    r.events.reserve(items.size());
+    for (const QByteArray &item : items) {
+        EventParse one = parseEventFast(item);
+        if (one.status != EventParse::Status::Ok) {
+            r.status = one.status;
+            r.error = one.error;
+            return r;
+        }
+        r.events.append(std::move(one.event));
+    }
+    return r;
+}
+
 } // namespace duplex::protocol

@@ -81,4 +81,12 @@ struct EventListParse
 EventListParse parseEventList(const QByteArray &utf8);
 EventListParse parseEventList(QIODevice *device);
 
+// The same events as parseEvent() and parseEventList() (bad input fails as well, though
+// the error may be worded differently), faster for what clients get most of when a crowd
+// connects: join and leave events as Duplex servers write them (fixed field order, no
+// escapes) are read without a JSON parser; anything else takes the full parser, and so
+// does an array that does not split cleanly.
+EventParse parseEventFast(const QByteArray &utf8);
+EventListParse parseEventListFast(const QByteArray &utf8);
+
 } // namespace duplex::protocol

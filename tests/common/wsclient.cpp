@@ -43,7 +43,8 @@ void WsClient::sendBinary(const QByteArray &bytes)
 void WsClient::close()
 {
     m_socket.close();
-    QTest::qWaitFor([this] { return m_disconnected; }, 3000);
+    if (!QTest::qWaitFor([this] { return m_disconnected; }, 3000))
+        qWarning("WsClient: no close from the server within 3 s");
 }
 
 QList<Event> WsClient::eventsOfType(EventType type) const

@@ -137,6 +137,11 @@ private slots:
 
     void subscribeQuery_data();
     void subscribeQuery();
+
+    void fastMatchesFull_data();
+    void fastMatchesFull();
+    void fastListMatchesFull_data();
+    void fastListMatchesFull();
 };
 
 void TestCodec::eventTypeNames()
@@ -649,6 +654,89 @@ void TestCodec::subscribeQuery()
     QCOMPARE(r.query.channel, channel);
     QCOMPARE(r.query.clientId, clientId);
     QCOMPARE(r.query.since, since);
+}
+
+void TestCodec::fastMatchesFull_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<bool>("ok");
+    auto join = Event{};
+    join.type = EventType::Join;
+    join.channel = QStringLiteral("room.1");
+    join.seq = 43;
+    join.clientId = QStringLiteral("a91e-x");
+    join.transport = QStringLiteral("comet");
+    Event leave = join;
+    leave.type = EventType::Leave;
+    leave.transport.clear();
+    leave.seq = 9007199254740992;
+    QTest::newRow("join-as-written") << join.toJson() << true;
+    QTest::newRow("leave-as-written") << leave.toJson() << true;
+    QTest::newRow("message") << Event::gap(QStringLiteral("main"), 3, 9).toJson() << true;
+    QTest::newRow("join-other-order") << QByteArray(R"({"type":"join","seq":4,"channel":"main","clientId":"c1","transport":"ws"})") << true;
+    QTest::newRow("join-escaped-id") << QByteArray(R"({"type":"join","channel":"main","seq":4,"clientId":"c\u0031","transport":"ws"})") << true;
+    QTest::newRow("join-extra-field") << QByteArray(R"({"type":"join","channel":"main","seq":4,"clientId":"c1","transport":"ws","x":{"y":1}})") << true;
+    QTest::newRow("join-no-seq") << QByteArray(R"({"type":"join","channel":"main","clientId":"c1"})") << false;
+    QTest::newRow("join-bad-channel") << QByteArray(R"({"type":"join","channel":"a b","seq":4,"clientId":"c1"})") << false;
+    QTest::newRow("join-truncated") << QByteArray(R"({"type":"join","channel":"main","seq":4,"clientId":"c1")") << false;
+    QTest::newRow("not-json") << QByteArray("join") << false;
+}
+
+void TestCodec::fastMatchesFull()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(bool, ok);
+    const EventParse full = parseEvent(json);
+    const EventParse fast = parseEventFast(json);
+    QCOMPARE(fast.status == EventParse::Status::Ok, ok);
+    QCOMPARE(full.status == EventParse::Status::Ok, ok);
+    if (ok)
+        QCOMPARE(fast.event.toJson(), full.event.toJson());
+}
+
+void TestCodec::fastListMatchesFull_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<bool>("ok");
+    Event join;
+    join.type = EventType::Join;
+    join.channel = QStringLiteral("main");
+    join.seq = 5;
+    join.clientId = QStringLiteral("c1");
+    join.transport = QStringLiteral("ws");
+    Event message;
+    message.type = EventType::Message;
+    message.channel = QStringLiteral("main");
+    message.seq = 6;
+    message.ts = 1764000000123;
+    message.clientId = QStringLiteral("c1");
+    message.data = QJsonValue(QStringLiteral("a,]}[{\"b"));
+    QTest::newRow("empty") << QByteArray("[]") << true;
+    QTest::newRow("empty-spaced") << QByteArray(" [ ] ") << true;
+    QTest::newRow("mixed") << ("[" + join.toJson() + "," + message.toJson() + "," + Event::gap(QStringLiteral("main"), 1, 2).toJson() + "]") << true;
+    QTest::newRow("spaces") << ("[ " + join.toJson() + " ,\n " + join.toJson() + " ]") << true;
+    QTest::newRow("nested-data") << QByteArray(R"([{"type":"message","channel":"main","seq":1,"from":"c","ts":1,"data":[1,{"a":[2,"]"]}]}])") << true;
+    QTest::newRow("not-array") << join.toJson() << false;
+    QTest::newRow("trailing-comma") << ("[" + join.toJson() + ",]") << false;
+    QTest::newRow("leading-comma") << ("[," + join.toJson() + "]") << false;
+    QTest::newRow("unclosed") << ("[" + join.toJson()) << false;
+    QTest::newRow("garbage-after") << ("[" + join.toJson() + "]x") << false;
+    QTest::newRow("number-element") << QByteArray("[1]") << false;
+}
+
+void TestCodec::fastListMatchesFull()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(bool, ok);
+    const EventListParse full = parseEventList(json);
+    const EventListParse fast = parseEventListFast(json);
+    QCOMPARE(full.status == EventParse::Status::Ok, ok);
+    QCOMPARE(fast.status == EventParse::Status::Ok, ok);
+    if (!ok)
+        return;
+    QCOMPARE(fast.events.size(), full.events.size());
+    for (int i = 0; i < full.events.size(); ++i)
+        QCOMPARE(fast.events.at(i).toJson(), full.events.at(i).toJson());
 }
 
 QTEST_GUILESS_MAIN(TestCodec)
