@@ -280,6 +280,8 @@ QByteArray CometClient::target(const QString &endpoint, bool withCursor) const
         target += "&clientId=" + encoded(m_clientId);
         if (m_cursor >= 0)
             target += "&since=" + QByteArray::number(m_cursor);
+        if (!m_options.presence)
+            target += "&presence=0";
     }
     return target;
 }

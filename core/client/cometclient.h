@@ -37,6 +37,7 @@ public:
         int requestTimeoutMs = 10000; // welcome and publish, which the server answers at once
         int retryMinMs = 100;
         int retryMaxMs = 5000;
+        bool presence = true;   // false: polls ask for messages only (presence=0)
     };
 
     explicit CometClient(Options options, QObject *parent = nullptr);

@@ -64,6 +64,8 @@ void WebSocketClient::open()
         query.addQueryItem(QStringLiteral("clientId"), m_clientId);
     if (m_cursor >= 0)
         query.addQueryItem(QStringLiteral("since"), QString::number(m_cursor));
+    if (!m_options.presence)
+        query.addQueryItem(QStringLiteral("presence"), QStringLiteral("0"));
     QUrl url;
     url.setScheme(QStringLiteral("ws"));
     url.setHost(m_options.host);

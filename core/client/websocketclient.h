@@ -34,6 +34,7 @@ public:
         int connectTimeoutMs = 10000;
         int retryMinMs = 100;
         int retryMaxMs = 5000;
+        bool presence = true; // false: messages only, no join/leave (presence=0)
     };
 
     explicit WebSocketClient(Options options, QObject *parent = nullptr);

@@ -1,6 +1,7 @@
 #include "control/benchcommand.h"
 
 #include "control/cluster.h"
+#include "peer/nchanserver.h"
 #include "util/procstats.h"
 
 #include <QCoreApplication>
@@ -28,6 +29,130 @@ QString number(double value, int decimals)
 QString transportLabel(const QString &transport)
 {
     return transport == QLatin1String("ws") ? QStringLiteral("WebSocket") : QStringLiteral("Comet");
+}
+
+// nginx workers of the nchan peer: two, as a Duplex cluster has two nodes per transport.
+constexpr int kNchanWorkers = 2;
+
+// One scale row's figures, as printed and written to scale.json.
+struct ScaleRow
+{
+    bool valid = false;
+    QString transport;
+    int subscribers = 0;
+    qint64 expected = 0;
+    qint64 delivered = 0;
+    qint64 lost = 0;
+    qint64 duplicated = 0;
+    double perSecond = std::nan("");
+    double p50Ms = std::nan("");
+    double p99Ms = std::nan("");
+    double rssPerConnectionBytes = std::nan("");
+    double cpuMicrosPerDelivery = std::nan("");
+};
+
+ScaleRow scaleRow(const load::SummaryParse &summary, int subscribers, double serverCpuMicros, double rssPerConnectionBytes)
+{
+    ScaleRow row;
+    if (summary.transports.isEmpty())
+        return row;
+    const load::ParsedTransportSummary &t = summary.transports.first();
+    const load::TransportSummary &s = t.summary;
+    row.valid = true;
+    row.transport = s.transport;
+    row.subscribers = subscribers;
+    row.expected = s.expected;
+    row.delivered = s.delivered;
+    row.lost = s.lost;
+    row.duplicated = s.duplicated;
+    row.perSecond = s.throughputPerSec;
+    row.p50Ms = t.percentiles.p50Ms;
+    row.p99Ms = t.percentiles.p99Ms;
+    row.rssPerConnectionBytes = rssPerConnectionBytes;
+    row.cpuMicrosPerDelivery = s.delivered > 0 ? serverCpuMicros / double(s.delivered) : std::nan("");
+    return row;
+}
+
+QString scaleHeader()
+{
+    return QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9")
+        .arg(QStringLiteral("transport"), -10)
+        .arg(QStringLiteral("subscribers"), 11)
+        .arg(QStringLiteral("delivered/expected"), 20)
+        .arg(QStringLiteral("lost"), 6)
+        .arg(QStringLiteral("delivered/s"), 11)
+        .arg(QStringLiteral("p50 ms"), 8)
+        .arg(QStringLiteral("p99 ms"), 8)
+        .arg(QStringLiteral("KiB/conn"), 9)
+        .arg(QStringLiteral("server us/delivery"), 19);
+}
+
+QString scaleLine(const ScaleRow &row)
+{
+    return QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9")
+        .arg(transportLabel(row.transport), -10)
+        .arg(row.subscribers, 11)
+        .arg(QStringLiteral("%1/%2").arg(row.delivered).arg(row.expected), 20)
+        .arg(row.lost, 6)
+        .arg(number(row.perSecond, 0), 11)
+        .arg(number(row.p50Ms, 2), 8)
+        .arg(number(row.p99Ms, 2), 8)
+        .arg(number(row.rssPerConnectionBytes / 1024.0, 1), 9)
+        .arg(number(row.cpuMicrosPerDelivery, 2), 19);
+}
+
+QJsonObject scaleJson(const ScaleRow &row)
+{
+    return QJsonObject{{QStringLiteral("transport"), row.transport},
+                       {QStringLiteral("subscribers"), row.subscribers},
+                       {QStringLiteral("expected"), row.expected},
+                       {QStringLiteral("delivered"), row.delivered},
+                       {QStringLiteral("lost"), row.lost},
+                       {QStringLiteral("duplicated"), row.duplicated},
+                       {QStringLiteral("deliveredPerSecond"), row.perSecond},
+                       {QStringLiteral("p50Ms"), row.p50Ms},
+                       {QStringLiteral("p99Ms"), row.p99Ms},
+                       {QStringLiteral("rssPerConnectionBytes"), row.rssPerConnectionBytes},
+                       {QStringLiteral("serverCpuMicrosPerDelivery"), row.cpuMicrosPerDelivery}};
+}
+
+// Duplex over the peer; NaN when either is unknown or the peer's figure is 0.
+double ratio(double duplex, double peer)
+{
+    return std::isfinite(duplex) && std::isfinite(peer) && peer != 0 ? duplex / peer : std::nan("");
+}
+
+QString ratioHeader()
+{
+    return QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
+        .arg(QStringLiteral("transport"), -10)
+        .arg(QStringLiteral("subscribers"), 11)
+        .arg(QStringLiteral("delivered/s"), 11)
+        .arg(QStringLiteral("p50"), 8)
+        .arg(QStringLiteral("p99"), 8)
+        .arg(QStringLiteral("KiB/conn"), 9)
+        .arg(QStringLiteral("server us/delivery"), 19);
+}
+
+QJsonObject ratioJson(const ScaleRow &duplex, const ScaleRow &peer)
+{
+    return QJsonObject{{QStringLiteral("deliveredPerSecond"), ratio(duplex.perSecond, peer.perSecond)},
+                       {QStringLiteral("p50Ms"), ratio(duplex.p50Ms, peer.p50Ms)},
+                       {QStringLiteral("p99Ms"), ratio(duplex.p99Ms, peer.p99Ms)},
+                       {QStringLiteral("rssPerConnectionBytes"), ratio(duplex.rssPerConnectionBytes, peer.rssPerConnectionBytes)},
+                       {QStringLiteral("serverCpuMicrosPerDelivery"), ratio(duplex.cpuMicrosPerDelivery, peer.cpuMicrosPerDelivery)}};
+}
+
+QString ratioLine(const ScaleRow &duplex, const ScaleRow &peer)
+{
+    return QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
+        .arg(transportLabel(duplex.transport), -10)
+        .arg(duplex.subscribers, 11)
+        .arg(number(ratio(duplex.perSecond, peer.perSecond), 2), 11)
+        .arg(number(ratio(duplex.p50Ms, peer.p50Ms), 2), 8)
+        .arg(number(ratio(duplex.p99Ms, peer.p99Ms), 2), 8)
+        .arg(number(ratio(duplex.rssPerConnectionBytes, peer.rssPerConnectionBytes), 2), 9)
+        .arg(number(ratio(duplex.cpuMicrosPerDelivery, peer.cpuMicrosPerDelivery), 2), 19);
 }
 
 } // namespace
@@ -62,9 +187,13 @@ void BenchCommand::run()
     if (m_config.kind == BenchConfig::Kind::Thesis) {
         m_cells << Cell{QString(), m_config.clients};
     } else {
+        // Each peer cell right after its Duplex cell, so both see the machine alike.
         for (const int clients : m_config.sizes) {
-            for (const QString &transport : m_config.transports)
-                m_cells << Cell{transport, clients};
+            for (const QString &transport : m_config.transports) {
+                m_cells << Cell{transport, clients, false};
+                if (!m_config.peer.isEmpty())
+                    m_cells << Cell{transport, clients, true};
+            }
         }
     }
     startCell();
@@ -83,18 +212,28 @@ void BenchCommand::startCell()
         return;
     }
     const Cell &cell = m_cells.at(m_cellIndex);
-    note(QStringLiteral("run %1 of %2: %3 subscribers%4; starting a cluster (2 WebSocket + 2 Comet nodes)")
+    note(QStringLiteral("run %1 of %2: %3 subscribers%4; starting %5")
              .arg(m_cellIndex + 1)
              .arg(m_cells.size())
              .arg(cell.clients)
-             .arg(cell.transport.isEmpty() ? QStringLiteral(" per transport") : QStringLiteral(" over ") + transportLabel(cell.transport)));
+             .arg(cell.transport.isEmpty() ? QStringLiteral(" per transport") : QStringLiteral(" over ") + transportLabel(cell.transport))
+             .arg(cell.nchan ? QStringLiteral("nchan (nginx with libnginx-mod-nchan, %1 workers)").arg(kNchanWorkers)
+                             : QStringLiteral("a cluster (2 WebSocket + 2 Comet nodes)")));
+    if (cell.nchan)
+        startNchan();
+    else
+        startCluster();
+}
+
+void BenchCommand::startCluster()
+{
     ClusterConfig config;
     config.webSocketNodes = 2;
     config.cometNodes = 2;
     config.port = 0;
     config.nginxProgram = m_config.nginxProgram;
     m_cluster = std::make_unique<Cluster>(config);
-    connect(m_cluster.get(), &Cluster::started, this, &BenchCommand::handleClusterStarted);
+    connect(m_cluster.get(), &Cluster::started, this, &BenchCommand::handleServerStarted);
     connect(m_cluster.get(), &Cluster::startFailed, this,
             [this](const QString &reason) { fail(QStringLiteral("the cluster did not start: %1").arg(reason)); });
     connect(m_cluster.get(), &Cluster::failed, this,
@@ -105,10 +244,26 @@ void BenchCommand::startCell()
     m_cluster->start();
 }
 
+void BenchCommand::startNchan()
+{
+    peer::NchanServer::Options options;
+    options.port = 0;
+    options.workers = kNchanWorkers;
+    options.nginxProgram = m_config.nginxProgram;
+    m_nchan = std::make_unique<peer::NchanServer>(options);
+    connect(m_nchan.get(), &peer::NchanServer::started, this, &BenchCommand::handleServerStarted);
+    connect(m_nchan.get(), &peer::NchanServer::startFailed, this,
+            [this](const QString &reason) { fail(QStringLiteral("nchan did not start: %1").arg(reason)); });
+    connect(m_nchan.get(), &peer::NchanServer::failed, this,
+            [this](const QString &reason) { fail(QStringLiteral("nchan failed: %1").arg(reason)); });
+    m_nchan->start();
+}
+
 QStringList BenchCommand::loadgenArguments() const
 {
     const Cell &cell = m_cells.at(m_cellIndex);
-    QStringList args{QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:%1/").arg(m_cluster->port()),
+    const quint16 port = cell.nchan ? m_nchan->port() : m_cluster->port();
+    QStringList args{QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:%1/").arg(port),
                      QStringLiteral("--channel"), kChannel,
                      QStringLiteral("--clients"), QString::number(cell.clients),
                      QStringLiteral("--spread-sources"),
@@ -126,11 +281,18 @@ QStringList BenchCommand::loadgenArguments() const
              << QStringLiteral("--rate") << QString::number(m_config.rate)
              << QStringLiteral("--duration") << QString::number(m_config.durationSeconds)
              << QStringLiteral("--size") << QStringLiteral("16");
+        // Messages only, as nchan (which has no presence) delivers: with join events on,
+        // n subscribers connecting cost n^2/2 deliveries before the first message (12.5
+        // million at 5000), which is a different measurement.
+        if (cell.nchan)
+            args << QStringLiteral("--protocol") << QStringLiteral("nchan");
+        else
+            args << QStringLiteral("--no-presence");
     }
     return args;
 }
 
-void BenchCommand::handleClusterStarted()
+void BenchCommand::handleServerStarted()
 {
     const QString program = QCoreApplication::applicationDirPath() + QStringLiteral("/duplex-loadgen");
     if (!QFileInfo(program).isExecutable()) {
@@ -208,15 +370,34 @@ void BenchCommand::handleLoadgenFinished(int exitCode, QProcess::ExitStatus stat
 
 void BenchCommand::finishCell()
 {
-    // Every run gets a fresh cluster: no sessions, buffers or memory left over.
-    connect(m_cluster.get(), &Cluster::stopped, this, [this] {
-        QMetaObject::invokeMethod(this, [this] {
+    // Every run gets a fresh server: no sessions, buffers or memory left over.
+    stopServer([this] { startCell(); });
+}
+
+void BenchCommand::stopServer(std::function<void()> then)
+{
+    auto gone = [this, then = std::move(then)] {
+        // Destroyed from the event loop, not inside the signal that said it stopped.
+        QMetaObject::invokeMethod(this, [this, then] {
             m_cluster.reset();
-            startCell();
+            m_nchan.reset();
+            then();
         }, Qt::QueuedConnection);
-    });
-    disconnect(m_cluster.get(), &Cluster::nodeExited, this, nullptr);
-    m_cluster->stop();
+    };
+    if (m_cluster) {
+        // What it reports while stopping is no longer a failure of the run.
+        disconnect(m_cluster.get(), nullptr, this, nullptr);
+        connect(m_cluster.get(), &Cluster::stopped, this, gone);
+        m_cluster->stop();
+    } else if (m_nchan && m_nchan->state() != peer::NchanServer::State::Stopped) {
+        disconnect(m_nchan.get(), nullptr, this, nullptr);
+        connect(m_nchan.get(), &peer::NchanServer::stopped, this, gone);
+        m_nchan->stop();
+    } else {
+        // Nothing up (or nchan already stopped, after startFailed or failed): stop() would
+        // say nothing.
+        gone();
+    }
 }
 
 void BenchCommand::finishThesis()
@@ -262,56 +443,56 @@ void BenchCommand::finishThesis()
 
 void BenchCommand::finishScale()
 {
+    // The Duplex rows, each with its peer row when there is one (the cell after it).
+    QList<ScaleRow> duplexRows;
+    QList<ScaleRow> peerRows;
+    for (const CellResult &result : m_results) {
+        const ScaleRow row = scaleRow(result.summary, result.cell.clients, result.serverCpuMicros, result.rssPerConnectionBytes);
+        if (!row.valid)
+            continue;
+        (result.cell.nchan ? peerRows : duplexRows) << row;
+    }
+    const bool withPeer = !m_config.peer.isEmpty() && peerRows.size() == duplexRows.size();
+
     print(QStringLiteral("Scale: %1 messages/s of 16 characters for %2 s per run, 2 WebSocket + 2 Comet nodes behind nginx.")
               .arg(m_config.rate).arg(m_config.durationSeconds));
     print(QStringLiteral("Server CPU per delivery: every server process (nodes, broker, static, nginx and its workers), from /proc."));
     print(QString());
-    print(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9")
-              .arg(QStringLiteral("transport"), -10)
-              .arg(QStringLiteral("subscribers"), 11)
-              .arg(QStringLiteral("delivered/expected"), 20)
-              .arg(QStringLiteral("lost"), 6)
-              .arg(QStringLiteral("delivered/s"), 11)
-              .arg(QStringLiteral("p50 ms"), 8)
-              .arg(QStringLiteral("p99 ms"), 8)
-              .arg(QStringLiteral("KiB/conn"), 9)
-              .arg(QStringLiteral("server us/delivery"), 19));
+    print(scaleHeader());
     QJsonArray rows;
-    for (const CellResult &result : m_results) {
-        if (result.summary.transports.isEmpty())
-            continue;
-        const load::ParsedTransportSummary &t = result.summary.transports.first();
-        const load::TransportSummary &s = t.summary;
-        const double perDelivery = s.delivered > 0 ? result.serverCpuMicros / double(s.delivered) : std::nan("");
-        print(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9")
-                  .arg(transportLabel(s.transport), -10)
-                  .arg(result.cell.clients, 11)
-                  .arg(QStringLiteral("%1/%2").arg(s.delivered).arg(s.expected), 20)
-                  .arg(s.lost, 6)
-                  .arg(number(s.throughputPerSec, 0), 11)
-                  .arg(number(t.percentiles.p50Ms, 2), 8)
-                  .arg(number(t.percentiles.p99Ms, 2), 8)
-                  .arg(number(result.rssPerConnectionBytes / 1024.0, 1), 9)
-                  .arg(number(perDelivery, 2), 19));
-        rows.append(QJsonObject{{QStringLiteral("transport"), s.transport},
-                                {QStringLiteral("subscribers"), result.cell.clients},
-                                {QStringLiteral("expected"), s.expected},
-                                {QStringLiteral("delivered"), s.delivered},
-                                {QStringLiteral("lost"), s.lost},
-                                {QStringLiteral("duplicated"), s.duplicated},
-                                {QStringLiteral("deliveredPerSecond"), s.throughputPerSec},
-                                {QStringLiteral("p50Ms"), t.percentiles.p50Ms},
-                                {QStringLiteral("p99Ms"), t.percentiles.p99Ms},
-                                {QStringLiteral("rssPerConnectionBytes"), result.rssPerConnectionBytes},
-                                {QStringLiteral("serverCpuMicrosPerDelivery"), perDelivery}});
+    for (int i = 0; i < duplexRows.size(); ++i) {
+        print(scaleLine(duplexRows.at(i)));
+        QJsonObject row = scaleJson(duplexRows.at(i));
+        if (withPeer) {
+            row.insert(QStringLiteral("peer"), scaleJson(peerRows.at(i)));
+            row.insert(QStringLiteral("ratio"), ratioJson(duplexRows.at(i), peerRows.at(i)));
+        }
+        rows.append(row);
     }
+    if (withPeer) {
+        print(QString());
+        print(QStringLiteral("nchan (Debian's libnginx-mod-nchan, nginx with %1 workers), the same runs: WebSocket against its WebSocket")
+                  .arg(kNchanWorkers));
+        print(QStringLiteral("subscriber, Comet against its long-poll one; server CPU of the master and workers, memory of the workers."));
+        print(QString());
+        print(scaleHeader());
+        for (const ScaleRow &row : peerRows)
+            print(scaleLine(row));
+        print(QString());
+        print(QStringLiteral("Duplex/nchan (delivered/s: above 1 is better for Duplex; the others: below 1 is)."));
+        print(QString());
+        print(ratioHeader());
+        for (int i = 0; i < duplexRows.size(); ++i)
+            print(ratioLine(duplexRows.at(i), peerRows.at(i)));
+    }
+    QJsonObject document{{QStringLiteral("rate"), m_config.rate},
+                         {QStringLiteral("durationSeconds"), m_config.durationSeconds},
+                         {QStringLiteral("rows"), rows}};
+    if (withPeer)
+        document.insert(QStringLiteral("peer"), m_config.peer);
     const QString jsonPath = QDir(m_config.outDir).filePath(QStringLiteral("scale.json"));
     QFile json(jsonPath);
-    if (!json.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        || json.write(QJsonDocument(QJsonObject{{QStringLiteral("rate"), m_config.rate},
-                                                {QStringLiteral("durationSeconds"), m_config.durationSeconds},
-                                                {QStringLiteral("rows"), rows}})
-                          .toJson()) < 0) {
+    if (!json.open(QIODevice::WriteOnly | QIODevice::Truncate) || json.write(QJsonDocument(document).toJson()) < 0) {
         note(QStringLiteral("cannot write %1: %2").arg(jsonPath, json.errorString()));
         emit finished(1);
         return;
@@ -332,12 +513,7 @@ void BenchCommand::fail(const QString &reason)
         m_loadgen->kill();
         m_loadgen->waitForFinished(5000);
     }
-    if (!m_cluster) {
-        emit finished(1);
-        return;
-    }
-    connect(m_cluster.get(), &Cluster::stopped, this, [this] { emit finished(1); });
-    m_cluster->stop();
+    stopServer([this] { emit finished(1); });
 }
 
 void BenchCommand::handleTermination()
@@ -348,6 +524,8 @@ void BenchCommand::handleTermination()
 QList<qint64> BenchCommand::serverPids() const
 {
     QList<qint64> pids;
+    if (m_nchan)
+        return m_nchan->pids();
     if (!m_cluster)
         return pids;
     for (const NodeStatus &node : m_cluster->nodes()) {
@@ -371,6 +549,15 @@ qint64 BenchCommand::serverCpu() const
 qint64 BenchCommand::transportRss(const QString &transport) const
 {
     qint64 total = 0;
+    if (m_nchan) {
+        // nchan's connections and messages live in the workers; the master only supervises.
+        const qint64 master = m_nchan->masterPid();
+        for (const qint64 pid : m_nchan->pids()) {
+            if (pid != master)
+                total += util::residentBytes(pid);
+        }
+        return total;
+    }
     if (!m_cluster)
         return total;
     for (const NodeStatus &node : m_cluster->nodes()) {

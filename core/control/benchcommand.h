@@ -9,6 +9,10 @@
 #include <functional>
 #include <memory>
 
+namespace duplex::peer {
+class NchanServer;
+}
+
 namespace duplex::control {
 
 class Cluster;
@@ -17,6 +21,10 @@ class Cluster;
 // against it (the same binary and stream the control panel uses), samples the server
 // processes in /proc, and writes the results. The chart is drawn by a function the
 // caller provides, so this class stays free of GUI code.
+//
+// With a peer (scale --peer nchan), every cell is followed by the same cell against a
+// fresh NchanServer, sampled the same way (nginx master and workers), and the scale
+// output gains an nchan table and a Duplex/nchan ratio table.
 class BenchCommand final : public QObject
 {
     Q_OBJECT
@@ -41,6 +49,7 @@ private:
     {
         QString transport; // empty: every transport (thesis)
         int clients = 0;
+        bool nchan = false; // against the peer, not a Duplex cluster
     };
     struct CellResult
     {
@@ -52,7 +61,13 @@ private:
     };
 
     void startCell();
-    void handleClusterStarted();
+    void startCluster();
+    void startNchan();
+    // The cell's server (cluster or nchan) is up: runs duplex-loadgen against it.
+    void handleServerStarted();
+    // Stops whichever server is up and calls `then` from the event loop once it is gone
+    // (at once, queued, when none is).
+    void stopServer(std::function<void()> then);
     void handleLoadgenOutput();
     void handleLoadgenError();
     void handleLoadgenFinished(int exitCode, QProcess::ExitStatus status);
@@ -73,6 +88,7 @@ private:
     int m_cellIndex = -1;
     QList<CellResult> m_results;
     std::unique_ptr<Cluster> m_cluster;
+    std::unique_ptr<peer::NchanServer> m_nchan; // the cell's server instead, for peer cells
     QProcess *m_loadgen = nullptr;
     QByteArray m_stdoutBuffer;
     QByteArray m_stderrBuffer;

@@ -38,9 +38,11 @@ BenchParse parseBenchOptions(const QStringList &arguments)
                      "mean latency per transport), thesis.png (the chart) and prints the table.")
                : QStringLiteral(
                      "duplexctl bench scale: one run per subscriber count and transport, each on a fresh cluster\n"
-                     "(2 WebSocket + 2 Comet nodes behind nginx). Prints one row each: delivered/s, latency\n"
+                     "(2 WebSocket + 2 Comet nodes behind nginx), subscribers asking for messages only (presence=0).\n"
+                     "Prints one row each: delivered/s, latency\n"
                      "p50/p99, loss, node memory per connection and server CPU per delivered message (read\n"
-                     "from /proc for every server process, nginx included), and writes scale.json."));
+                     "from /proc for every server process, nginx included), and writes scale.json. With --peer nchan\n"
+                     "each cell runs again against nchan, followed by an nchan table and a Duplex/nchan ratio table."));
     parser.addHelpOption();
     const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Directory for the output files (default: the current one)."),
                                  QStringLiteral("dir"), QStringLiteral("."));
@@ -62,11 +64,15 @@ BenchParse parseBenchOptions(const QStringList &arguments)
                                   QStringLiteral("per-second"), QStringLiteral("10"));
     const QCommandLineOption duration(QStringLiteral("duration"), QStringLiteral("Seconds of publishing in each run (default 10)."),
                                       QStringLiteral("seconds"), QStringLiteral("10"));
+    const QCommandLineOption peer(QStringLiteral("peer"),
+                                  QStringLiteral("Run every cell again against this yardstick (only nchan: Debian's "
+                                                 "libnginx-mod-nchan in a user-level nginx) and print the ratios Duplex/nchan."),
+                                  QStringLiteral("name"));
     parser.addOptions({out, nginx});
     if (thesis)
         parser.addOptions({clients, iterations, size, interval});
     else
-        parser.addOptions({sizes, transports, rate, duration});
+        parser.addOptions({sizes, transports, rate, duration, peer});
 
     QStringList rest = arguments.mid(3);
     rest.prepend(QStringLiteral("duplexctl bench ") + kind);
@@ -124,6 +130,11 @@ BenchParse parseBenchOptions(const QStringList &arguments)
     c.durationSeconds = parser.value(duration).toDouble(&ok);
     if (!ok || !(c.durationSeconds >= 1 && c.durationSeconds <= 3600))
         return fail(QStringLiteral("--duration: expected 1 to 3600 seconds, got %1").arg(parser.value(duration)));
+    if (parser.isSet(peer)) {
+        if (parser.value(peer) != QLatin1String("nchan"))
+            return fail(QStringLiteral("--peer: expected nchan, got %1").arg(parser.value(peer)));
+        c.peer = parser.value(peer);
+    }
     return r;
 }
 

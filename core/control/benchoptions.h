@@ -23,6 +23,8 @@ struct BenchConfig
     QStringList transports{QStringLiteral("ws"), QStringLiteral("comet")};
     double rate = 10;                       // messages per second
     double durationSeconds = 10;
+    // Empty, or "nchan": every cell is run again against nchan (core/peer) and compared.
+    QString peer;
 };
 
 struct BenchParse

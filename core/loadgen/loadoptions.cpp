@@ -49,10 +49,15 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
         "Exit status: 0 when the run completed, 1 when the cluster is unreachable or the subscribers\n"
         "cannot connect, 2 on bad options."));
     parser.addHelpOption();
+    const QCommandLineOption protocolOption(
+        QStringLiteral("protocol"),
+        QStringLiteral("duplex (default) or nchan: with nchan, --url is an nchan server (POST /pub and /sub, "
+                       "?channel=); ws subscribes over nchan's WebSocket, comet over its long-poll subscriber."),
+        QStringLiteral("name"), QStringLiteral("duplex"));
     const QCommandLineOption transport(QStringLiteral("transport"), QStringLiteral("ws or comet; repeat for both under the same load (default ws)."),
                                        QStringLiteral("name"));
     const QCommandLineOption clients(QStringLiteral("clients"), QStringLiteral("Subscribers per transport (default 100)."), QStringLiteral("n"), QStringLiteral("100"));
-    const QCommandLineOption publishers(QStringLiteral("publishers"), QStringLiteral("Publishing clients, over WebSocket (default 1)."),
+    const QCommandLineOption publishers(QStringLiteral("publishers"), QStringLiteral("Publishing clients, over WebSocket (nchan: HTTP POST) (default 1)."),
                                         QStringLiteral("n"), QStringLiteral("1"));
     const QCommandLineOption rate(QStringLiteral("rate"), QStringLiteral("Messages per second, all publishers together (default 100)."),
                                   QStringLiteral("per-second"), QStringLiteral("100"));
@@ -68,6 +73,9 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
                                  QStringLiteral("url"), QStringLiteral("http://127.0.0.1:8080/"));
     const QCommandLineOption spread(QStringLiteral("spread-sources"),
                                     QStringLiteral("Comet clients connect from 127.0.N.1 (N = 1..16) so nginx's ip_hash spreads them."));
+    const QCommandLineOption noPresence(QStringLiteral("no-presence"),
+                                        QStringLiteral("Subscribers ask not to be sent join/leave events (presence=0). n subscribers connecting\n"
+                                                       "otherwise cost n^2/2 join deliveries before the first message."));
     const QCommandLineOption ramp(QStringLiteral("ramp"), QStringLiteral("Subscriber connects per second (default 500)."),
                                   QStringLiteral("per-second"), QStringLiteral("500"));
     const QCommandLineOption interval(QStringLiteral("interval"), QStringLiteral("Milliseconds between JSON lines (default 500)."),
@@ -88,7 +96,7 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     // How a parent starts its workers (loadgen/workerprotocol.h); not for people.
     QCommandLineOption worker(QStringLiteral("worker"), QStringLiteral("Internal: run as worker i of K."), QStringLiteral("i/K"));
     worker.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({transport, clients, publishers, rate, size, messages, duration, channel, url, spread, ramp,
+    parser.addOptions({protocolOption, transport, clients, publishers, rate, size, messages, duration, channel, url, spread, noPresence, ramp,
                        interval, csv, grace, connectTimeout, procs, worker});
 
     auto fail = [&r](const QString &message) {
@@ -106,6 +114,11 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     if (!parser.positionalArguments().isEmpty())
         return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
 
+    const QString protocolName = parser.value(protocolOption);
+    if (protocolName == QLatin1String("nchan"))
+        o.protocol = LoadOptions::Protocol::Nchan;
+    else if (protocolName != QLatin1String("duplex"))
+        return fail(QStringLiteral("--protocol: expected duplex or nchan, got %1").arg(protocolName));
     if (parser.isSet(transport)) {
         o.transports.clear();
         for (const QString &t : parser.values(transport)) {
@@ -141,6 +154,7 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     o.host = parsedUrl.host();
     o.port = quint16(parsedUrl.port(80));
     o.spreadSources = parser.isSet(spread);
+    o.presence = !parser.isSet(noPresence);
     if (!readDouble(parser.value(ramp), 1, 1e6, &o.rampPerSecond))
         return fail(QStringLiteral("--ramp: expected 1 to 1000000 connects per second, got %1").arg(parser.value(ramp)));
     if (!readInt(parser.value(interval), 50, 60000, &value))
@@ -172,6 +186,8 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
 QStringList workerArguments(const LoadOptions &options, int worker, int workers)
 {
     QStringList arguments;
+    if (options.protocol == LoadOptions::Protocol::Nchan)
+        arguments << QStringLiteral("--protocol") << QStringLiteral("nchan");
     for (const QString &transport : options.transports)
         arguments << QStringLiteral("--transport") << transport;
     // The host goes back into a URL; an IPv6 literal needs its brackets.
@@ -187,6 +203,8 @@ QStringList workerArguments(const LoadOptions &options, int worker, int workers)
               << QStringLiteral("%1/%2").arg(worker).arg(workers);
     if (options.spreadSources)
         arguments << QStringLiteral("--spread-sources");
+    if (!options.presence)
+        arguments << QStringLiteral("--no-presence");
     return arguments;
 }
 

@@ -8,6 +8,10 @@ namespace duplex::loadgen {
 // What one run of duplex-loadgen does; every field is a command-line option.
 struct LoadOptions
 {
+    // What the subscribers and publishers speak: Duplex's contract, or nchan's pub/sub
+    // endpoints (core/peer/nchanconfig.h), the benchmark's yardstick.
+    enum class Protocol { Duplex, Nchan };
+    Protocol protocol = Protocol::Duplex;
     QStringList transports{QStringLiteral("ws")}; // "ws" and/or "comet", each with `clients`
     int clients = 100;          // subscribers per transport
     int publishers = 1;
@@ -19,6 +23,7 @@ struct LoadOptions
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 8080;
     bool spreadSources = false; // Comet clients bind 127.0.N.1 so ip_hash spreads them
+    bool presence = true;       // false: subscribers ask for messages only (presence=0)
     double rampPerSecond = 500; // client connects per second
     int intervalMs = 500;       // one JSON line per interval
     QString csvPath;            // per-iteration rows, empty: none
@@ -45,7 +50,7 @@ struct LoadOptionsParse
 LoadOptionsParse parseLoadOptions(const QStringList &arguments);
 
 // The command line (without argv[0]) of worker `worker` of `workers`: what a worker needs
-// of `options` (the subscribers' side: transports, clients, publishers, channel, URL,
+// of `options` (the subscribers' side: protocol, transports, clients, publishers, channel, URL,
 // sources, ramp) and never what would make it write files (--csv).
 QStringList workerArguments(const LoadOptions &options, int worker, int workers);
 

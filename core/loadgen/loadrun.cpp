@@ -4,6 +4,8 @@
 #include "load/payload.h"
 #include "loadgen/subscriberpool.h"
 #include "loadgen/workergroup.h"
+#include "peer/nchanconfig.h"
+#include "peer/nchanpublisher.h"
 #include "util/procstats.h"
 
 #include <QTimer>
@@ -109,44 +111,78 @@ void LoadRun::startPublishers()
         m_pool->acceptPublishers(m_options.publishers);
     m_publishers.resize(size_t(m_options.publishers));
     for (Publisher &p : m_publishers) {
-        client::WebSocketClient::Options o;
-        o.host = m_options.host;
-        o.port = m_options.port;
-        o.channel = m_options.channel;
-        p.client = std::make_unique<client::WebSocketClient>(o);
-        Publisher *publisher = &p;
-        connect(p.client.get(), &client::WebSocketClient::welcomed, this, [this, publisher] {
-            if (publisher->welcomed)
-                return;
-            publisher->welcomed = true;
-            const bool all = std::all_of(m_publishers.cbegin(), m_publishers.cend(), [](const Publisher &x) { return x.welcomed; });
-            if (all && m_phase == Phase::Connecting) {
-                m_phase = Phase::Publishing;
-                m_publishClock.start();
-                emit progressed(QStringLiteral("publishing %1 messages of %2 characters at %3/s")
-                                    .arg(totalToSend()).arg(m_options.size).arg(m_options.rate));
-                // Ticks at a quarter of the interval between messages: a late tick then
-                // sends its message a little late instead of two at once with the next.
-                m_publishTimer->start(std::clamp(int(250 / m_options.rate), 1, 10));
-                publishTick();
-            }
-        });
-        // Acks and failures come back in publish order (one connection, FIFO).
-        connect(p.client.get(), &client::WebSocketClient::published, this, [this, publisher] {
-            if (!publisher->inFlight.empty())
-                publisher->inFlight.pop_front();
-            ++publisher->acked;
-            checkDrained();
-        });
-        connect(p.client.get(), &client::WebSocketClient::publishFailed, this, [this, publisher] {
-            if (!publisher->inFlight.empty()) {
-                publisher->tally.failed.insert(publisher->inFlight.front());
-                publisher->inFlight.pop_front();
-            }
-            checkDrained();
-        });
-        p.client->start();
+        if (m_options.protocol == LoadOptions::Protocol::Nchan)
+            startNchanPublisher(&p);
+        else
+            startDuplexPublisher(&p);
     }
+}
+
+void LoadRun::startDuplexPublisher(Publisher *publisher)
+{
+    client::WebSocketClient::Options o;
+    o.host = m_options.host;
+    o.port = m_options.port;
+    o.channel = m_options.channel;
+    publisher->client = std::make_unique<client::WebSocketClient>(o);
+    client::WebSocketClient *ws = publisher->client.get();
+    connect(ws, &client::WebSocketClient::welcomed, this, [this, publisher] { handlePublisherWelcomed(publisher); });
+    // Acks and failures come back in publish order (one connection, FIFO).
+    connect(ws, &client::WebSocketClient::published, this, [this, publisher] { handlePublished(publisher); });
+    connect(ws, &client::WebSocketClient::publishFailed, this, [this, publisher] { handlePublishFailed(publisher); });
+    ws->start();
+}
+
+void LoadRun::startNchanPublisher(Publisher *publisher)
+{
+    peer::NchanPublisher::Options o;
+    o.host = m_options.host;
+    o.port = m_options.port;
+    o.path = QString::fromLatin1(peer::kNchanPublishPath);
+    o.channel = m_options.channel;
+    publisher->nchan = std::make_unique<peer::NchanPublisher>(o);
+    peer::NchanPublisher *nchan = publisher->nchan.get();
+    // NchanPublisher answers in publish order too (one keep-alive connection).
+    connect(nchan, &peer::NchanPublisher::published, this, [this, publisher] { handlePublished(publisher); });
+    connect(nchan, &peer::NchanPublisher::publishFailed, this, [this, publisher] { handlePublishFailed(publisher); });
+    // An HTTP publisher has no session to wait for; its first POST opens the connection.
+    // Queued, so publishing starts from the event loop as it does after a welcome.
+    QMetaObject::invokeMethod(this, [this, publisher] { handlePublisherWelcomed(publisher); }, Qt::QueuedConnection);
+}
+
+void LoadRun::handlePublisherWelcomed(Publisher *publisher)
+{
+    if (publisher->welcomed)
+        return;
+    publisher->welcomed = true;
+    const bool all = std::all_of(m_publishers.cbegin(), m_publishers.cend(), [](const Publisher &x) { return x.welcomed; });
+    if (!all || m_phase != Phase::Connecting)
+        return;
+    m_phase = Phase::Publishing;
+    m_publishClock.start();
+    emit progressed(QStringLiteral("publishing %1 messages of %2 characters at %3/s")
+                        .arg(totalToSend()).arg(m_options.size).arg(m_options.rate));
+    // Ticks at a quarter of the interval between messages: a late tick then
+    // sends its message a little late instead of two at once with the next.
+    m_publishTimer->start(std::clamp(int(250 / m_options.rate), 1, 10));
+    publishTick();
+}
+
+void LoadRun::handlePublished(Publisher *publisher)
+{
+    if (!publisher->inFlight.empty())
+        publisher->inFlight.pop_front();
+    ++publisher->acked;
+    checkDrained();
+}
+
+void LoadRun::handlePublishFailed(Publisher *publisher)
+{
+    if (!publisher->inFlight.empty()) {
+        publisher->tally.failed.insert(publisher->inFlight.front());
+        publisher->inFlight.pop_front();
+    }
+    checkDrained();
 }
 
 void LoadRun::publishTick()
@@ -166,7 +202,9 @@ void LoadRun::publishTick()
         for (size_t tries = 0; tries < m_publishers.size() && index < 0; ++tries) {
             const int candidate = m_nextPublisher;
             m_nextPublisher = (m_nextPublisher + 1) % int(m_publishers.size());
-            if (m_publishers[size_t(candidate)].client->isConnected())
+            // nchan's publisher is an HTTP client: always ready, a failure is its answer.
+            const Publisher &p = m_publishers[size_t(candidate)];
+            if (p.nchan || p.client->isConnected())
                 index = candidate;
         }
         if (index < 0)
@@ -175,7 +213,11 @@ void LoadRun::publishTick()
         const load::Payload payload{index, p.tally.sent, load::nowMicros()};
         p.inFlight.push_back(p.tally.sent);
         ++p.tally.sent;
-        p.client->publish(load::encodePayload(payload, m_options.size));
+        const QString text = load::encodePayload(payload, m_options.size);
+        if (p.nchan)
+            p.nchan->publish(text);
+        else
+            p.client->publish(text);
     }
     if (sent >= total)
         finishPublishing();
@@ -303,8 +345,12 @@ void LoadRun::complete(const SubscriberResult &result)
 
 void LoadRun::stopPublishers()
 {
-    for (Publisher &p : m_publishers)
-        p.client->stop();
+    for (Publisher &p : m_publishers) {
+        if (p.client)
+            p.client->stop();
+        if (p.nchan)
+            p.nchan->abort();
+    }
 }
 
 void LoadRun::fail(const QString &reason)

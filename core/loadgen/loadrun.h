@@ -16,6 +16,9 @@ class QTimer;
 namespace duplex::client {
 class WebSocketClient;
 }
+namespace duplex::peer {
+class NchanPublisher;
+}
 
 namespace duplex::loadgen {
 
@@ -63,7 +66,9 @@ private:
 
     struct Publisher
     {
+        // Exactly one is set, after LoadOptions::protocol.
         std::unique_ptr<client::WebSocketClient> client;
+        std::unique_ptr<peer::NchanPublisher> nchan;
         bool welcomed = false;
         qint64 acked = 0;
         std::deque<qint64> inFlight; // counters sent, not yet acked or failed, in order
@@ -71,6 +76,13 @@ private:
     };
 
     void startPublishers();
+    // Wires `publisher` over Duplex's WebSocket, or as an nchan POST publisher.
+    void startDuplexPublisher(Publisher *publisher);
+    void startNchanPublisher(Publisher *publisher);
+    // Counts `publisher` as ready; publishing begins once every publisher is.
+    void handlePublisherWelcomed(Publisher *publisher);
+    void handlePublished(Publisher *publisher);
+    void handlePublishFailed(Publisher *publisher);
     void publishTick();
     void finishPublishing();
     void checkDrained();

@@ -1,8 +1,10 @@
 #include "loadgen/subscriberpool.h"
 
 #include "client/cometclient.h"
+#include "client/nchanclient.h"
 #include "client/websocketclient.h"
 #include "load/payload.h"
+#include "peer/nchanconfig.h"
 #include "protocol/event.h"
 
 #include <QTimer>
@@ -21,6 +23,15 @@ constexpr qint64 kSettleMs = 500;
 // A subscriber that cannot get its first welcome after this many tries means the
 // cluster is not there at all.
 constexpr int kUnreachableAttempts = 3;
+
+// std::visit over a subscriber's client with one lambda per kind.
+template<class... Fs>
+struct Overloaded : Fs...
+{
+    using Fs::operator()...;
+};
+template<class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
 } // namespace
 
 SubscriberPool::SubscriberPool(const LoadOptions &options, int worker, int workers, QObject *parent)
@@ -68,10 +79,7 @@ void SubscriberPool::stop()
 {
     m_rampTimer->stop();
     for (auto &s : m_subscribers) {
-        if (s->comet)
-            s->comet->stop();
-        if (s->ws)
-            s->ws->stop();
+        std::visit(Overloaded{[](std::monostate) {}, [](auto &client) { client->stop(); }}, s->client);
     }
     // Nothing is emitted after stop(), not even a drain that a late receipt completes.
     m_stopped = true;
@@ -87,42 +95,101 @@ void SubscriberPool::connectNext()
     while (qint64(m_nextToConnect) < due) {
         Subscriber *s = m_subscribers[m_nextToConnect].get();
         ++m_nextToConnect;
-        Transport &transport = m_transports[size_t(s->transport)];
-        auto onReconnecting = [this, s](int attempt, const QString &reason) { handleReconnecting(s, attempt, reason); };
-        auto onError = [this, s] {
-            ++m_transports[size_t(s->transport)].errors;
-            ++m_transports[size_t(s->transport)].intervalErrors;
-        };
-        if (transport.name == QLatin1String("comet")) {
-            client::CometClient::Options o;
-            o.host = m_options.host;
-            o.port = m_options.port;
-            o.channel = m_options.channel;
-            if (m_options.spreadSources)
-                o.source = QHostAddress(QStringLiteral("127.0.%1.1").arg(s->index % kSourceNetworks + 1));
-            s->comet = std::make_unique<client::CometClient>(o);
-            connect(s->comet.get(), &client::CometClient::welcomed, this, [this, s] { handleWelcomed(s); });
-            connect(s->comet.get(), &client::CometClient::eventReceived, this,
-                    [this, s](const protocol::Event &e) { handleEvent(s, e); });
-            connect(s->comet.get(), &client::CometClient::reconnecting, this, onReconnecting);
-            connect(s->comet.get(), &client::CometClient::errorOccurred, this, onError);
-            s->comet->start();
-        } else {
-            client::WebSocketClient::Options o;
-            o.host = m_options.host;
-            o.port = m_options.port;
-            o.channel = m_options.channel;
-            s->ws = std::make_unique<client::WebSocketClient>(o);
-            connect(s->ws.get(), &client::WebSocketClient::welcomed, this, [this, s] { handleWelcomed(s); });
-            connect(s->ws.get(), &client::WebSocketClient::eventReceived, this,
-                    [this, s](const protocol::Event &e) { handleEvent(s, e); });
-            connect(s->ws.get(), &client::WebSocketClient::reconnecting, this, onReconnecting);
-            connect(s->ws.get(), &client::WebSocketClient::errorOccurred, this, onError);
-            s->ws->start();
-        }
+        if (m_options.protocol == LoadOptions::Protocol::Nchan)
+            startNchanClient(s);
+        else
+            startDuplexClient(s);
     }
     if (m_nextToConnect == m_subscribers.size())
         m_rampTimer->stop();
+}
+
+void SubscriberPool::startDuplexClient(Subscriber *s)
+{
+    auto onReconnecting = [this, s](int attempt, const QString &reason) { handleReconnecting(s, attempt, reason); };
+    auto onError = [this, s] { handleError(s); };
+    auto onEvent = [this, s](const protocol::Event &e) { handleEvent(s, e); };
+    if (m_transports[size_t(s->transport)].name == QLatin1String("comet")) {
+        client::CometClient::Options o;
+        o.host = m_options.host;
+        o.port = m_options.port;
+        o.channel = m_options.channel;
+        if (m_options.spreadSources)
+            o.source = QHostAddress(QStringLiteral("127.0.%1.1").arg(s->index % kSourceNetworks + 1));
+        o.presence = m_options.presence;
+        auto *comet = std::get<std::unique_ptr<client::CometClient>>(s->client = std::make_unique<client::CometClient>(o)).get();
+        connect(comet, &client::CometClient::welcomed, this, [this, s] { handleWelcomed(s); });
+        connect(comet, &client::CometClient::eventReceived, this, onEvent);
+        connect(comet, &client::CometClient::reconnecting, this, onReconnecting);
+        connect(comet, &client::CometClient::errorOccurred, this, onError);
+        comet->start();
+        return;
+    }
+    client::WebSocketClient::Options o;
+    o.host = m_options.host;
+    o.port = m_options.port;
+    o.channel = m_options.channel;
+    o.presence = m_options.presence;
+    auto *ws = std::get<std::unique_ptr<client::WebSocketClient>>(s->client = std::make_unique<client::WebSocketClient>(o)).get();
+    connect(ws, &client::WebSocketClient::welcomed, this, [this, s] { handleWelcomed(s); });
+    connect(ws, &client::WebSocketClient::eventReceived, this, onEvent);
+    connect(ws, &client::WebSocketClient::reconnecting, this, onReconnecting);
+    connect(ws, &client::WebSocketClient::errorOccurred, this, onError);
+    ws->start();
+}
+
+void SubscriberPool::startNchanClient(Subscriber *s)
+{
+    client::NchanClient::Options o;
+    o.host = m_options.host;
+    o.port = m_options.port;
+    o.channel = m_options.channel;
+    o.subscribePath = QString::fromLatin1(peer::kNchanSubscribePath);
+    o.infoPath = QString::fromLatin1(peer::kNchanPublishPath);
+    // Duplex's "ws" against nchan's WebSocket subscriber, "comet" against its long-poll one,
+    // from the same source addresses as Duplex's Comet clients.
+    if (m_transports[size_t(s->transport)].name == QLatin1String("comet")) {
+        o.transport = client::NchanClient::Transport::LongPoll;
+        if (m_options.spreadSources)
+            o.source = QHostAddress(QStringLiteral("127.0.%1.1").arg(s->index % kSourceNetworks + 1));
+    } else {
+        o.transport = client::NchanClient::Transport::WebSocket;
+    }
+    auto *nchan = std::get<std::unique_ptr<client::NchanClient>>(s->client = std::make_unique<client::NchanClient>(o)).get();
+    connect(nchan, &client::NchanClient::welcomed, this, [this, s] { handleWelcomed(s); });
+    connect(nchan, &client::NchanClient::messageReceived, this, [this, s](const QString &text) {
+        m_lastEventMs = m_clock.elapsed();
+        handleMessage(s, text);
+    });
+    connect(nchan, &client::NchanClient::reconnecting, this,
+            [this, s](int attempt, const QString &reason) { handleReconnecting(s, attempt, reason); });
+    connect(nchan, &client::NchanClient::errorOccurred, this, [this, s] { handleError(s); });
+    nchan->start();
+}
+
+void SubscriberPool::handleError(Subscriber *subscriber)
+{
+    ++m_transports[size_t(subscriber->transport)].errors;
+    ++m_transports[size_t(subscriber->transport)].intervalErrors;
+}
+
+bool SubscriberPool::isConnected(const Subscriber &subscriber)
+{
+    return std::visit(Overloaded{[](std::monostate) { return false; },
+                                 [](const std::unique_ptr<client::WebSocketClient> &ws) { return ws->isConnected(); },
+                                 [&subscriber](const std::unique_ptr<client::CometClient> &comet) {
+                                     return subscriber.welcomed && comet->isRunning();
+                                 },
+                                 [](const std::unique_ptr<client::NchanClient> &nchan) { return nchan->isSubscribed(); }},
+                      subscriber.client);
+}
+
+qint64 SubscriberPool::duplicatesDropped(const Subscriber &subscriber)
+{
+    return std::visit(Overloaded{[](std::monostate) { return qint64(0); },
+                                 [](const std::unique_ptr<client::NchanClient> &) { return qint64(0); },
+                                 [](const auto &client) { return qint64(client->duplicatesDropped()); }},
+                      subscriber.client);
 }
 
 void SubscriberPool::handleReconnecting(Subscriber *subscriber, int attempt, const QString &reason)
@@ -160,14 +227,19 @@ void SubscriberPool::checkSettled()
         return;
     // Quiet is not enough: a process that was itself too busy to read also sees no
     // events. Every subscriber must have reached the furthest seq any of them has seen.
+    // nchan has no seq, and no join events to wait for either: quiet is all there is.
     qint64 lowest = std::numeric_limits<qint64>::max();
     qint64 highest = -1;
     for (const auto &s : m_subscribers) {
-        const qint64 cursor = s->ws ? s->ws->cursor() : s->comet->cursor();
-        lowest = std::min(lowest, cursor);
-        highest = std::max(highest, cursor);
+        std::visit(Overloaded{[](std::monostate) {}, [](const std::unique_ptr<client::NchanClient> &) {},
+                              [&lowest, &highest](const auto &client) {
+                                  lowest = std::min(lowest, client->cursor());
+                                  highest = std::max(highest, client->cursor());
+                              }},
+                   s->client);
     }
-    if (lowest < highest)
+    // Without presence the cursors only move with messages, of which there are none yet.
+    if (m_options.presence && lowest < highest)
         return;
     m_settleTimer->stop();
     emit allConnected();
@@ -196,8 +268,13 @@ void SubscriberPool::handleEvent(Subscriber *subscriber, const protocol::Event &
     m_lastEventMs = m_clock.elapsed();
     if (event.type != protocol::EventType::Message)
         return;
+    handleMessage(subscriber, event.data.toString());
+}
+
+void SubscriberPool::handleMessage(Subscriber *subscriber, const QString &data)
+{
     Transport &transport = m_transports[size_t(subscriber->transport)];
-    const load::PayloadParse parsed = load::decodePayload(event.data.toString());
+    const load::PayloadParse parsed = load::decodePayload(data);
     if (parsed.status != load::PayloadParse::Status::Ok || parsed.payload.publisher >= m_acceptedPublishers) {
         ++transport.foreign; // someone else's message on the channel
         return;
@@ -232,7 +309,7 @@ QList<load::TransportInterval> SubscriberPool::takeInterval()
         for (const auto &s : m_subscribers) {
             if (s->transport != int(t))
                 continue;
-            if ((s->ws && s->ws->isConnected()) || (s->comet && s->welcomed && s->comet->isRunning()))
+            if (isConnected(*s))
                 ++interval.connected;
         }
         interval.received = transport.intervalReceived;
@@ -279,10 +356,7 @@ SubscriberResult SubscriberPool::result(const std::vector<PublisherTally> &talli
                 s.duplicated += tracker->duplicates();
                 s.outOfOrder += tracker->outOfOrder();
             }
-            if (sub->comet)
-                s.duplicated += sub->comet->duplicatesDropped();
-            if (sub->ws)
-                s.duplicated += sub->ws->duplicatesDropped();
+            s.duplicated += duplicatesDropped(*sub);
         }
         s.reconnects = transport.reconnects;
         s.errors = transport.errors;

@@ -12,12 +12,14 @@
 #include <QObject>
 
 #include <memory>
+#include <variant>
 #include <vector>
 
 class QTimer;
 
 namespace duplex::client {
 class CometClient;
+class NchanClient;
 class WebSocketClient;
 }
 namespace duplex::protocol {
@@ -40,6 +42,9 @@ struct SubscriberResult
 // every receipt (SequenceTracker per publisher), keeps latency histograms and the
 // thesis's inter-message series per transport, and turns that into interval reports and
 // the run's figures once it is told what the publishers sent.
+//
+// The clients speak Duplex (CometClient, WebSocketClient) or nchan (NchanClient, its
+// WebSocket or long-poll subscriber, LoadOptions::protocol); the accounting is the same.
 //
 // A pool holds the clients whose index i (0 .. clients-1, the same numbering in every
 // transport) satisfies i % workers == worker, so indices stay unique across workers.
@@ -80,12 +85,15 @@ signals:
     void failed(const QString &reason);
 
 private:
+    // The one client of a subscriber; monostate until the ramp reaches it.
+    using Client = std::variant<std::monostate, std::unique_ptr<client::CometClient>, std::unique_ptr<client::WebSocketClient>,
+                                std::unique_ptr<client::NchanClient>>;
+
     struct Subscriber
     {
         int transport = 0; // index into m_transports
         int index = 0;     // client number within its transport, for the thesis series
-        std::unique_ptr<client::CometClient> comet;
-        std::unique_ptr<client::WebSocketClient> ws;
+        Client client;
         bool welcomed = false;
         qint64 received = 0; // distinct messages of this run, all publishers
         QHash<int, load::SequenceTracker> trackers; // per publisher
@@ -107,9 +115,19 @@ private:
     };
 
     void connectNext();
+    // Creates, wires and starts the client of `subscriber`, of the run's protocol.
+    void startDuplexClient(Subscriber *subscriber);
+    void startNchanClient(Subscriber *subscriber);
     void checkSettled();
     void handleWelcomed(Subscriber *subscriber);
     void handleEvent(Subscriber *subscriber, const protocol::Event &event);
+    // One message's data as it arrived (Duplex's event data, nchan's message body).
+    void handleMessage(Subscriber *subscriber, const QString &data);
+    void handleError(Subscriber *subscriber);
+    // Whether the subscriber's client is subscribed now (for the interval's "connected").
+    static bool isConnected(const Subscriber &subscriber);
+    // Duplicates the client itself recognised and dropped (Duplex's seq; nchan has none).
+    static qint64 duplicatesDropped(const Subscriber &subscriber);
     void handleReconnecting(Subscriber *subscriber, int attempt, const QString &reason);
 
     LoadOptions m_options;

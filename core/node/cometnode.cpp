@@ -182,6 +182,7 @@ void CometNode::handleSubscribe(const QHttpServerRequest &request, QTcpSocket *s
     poll.sessionKey = key;
     poll.channel = query.channel;
     poll.since = query.since >= 0 ? query.since : session.cursor;
+    poll.presence = query.presence;
     poll.deadlineMs = now + m_limits.holdMs;
     m_polls.emplace(id, std::move(poll));
     session.pollId = id;
@@ -203,14 +204,21 @@ void CometNode::servePoll(quint64 id)
     poll.fetching = true;
     const qint64 since = poll.since;
     m_hub->fetchSince(poll.channel, since, m_limits.maxEventsPerPoll,
-                      [this, id, since, channel = poll.channel](const log::ChannelLog::Range &range) {
+                      [this, id, since, channel = poll.channel, presence = poll.presence](const log::ChannelLog::Range &range) {
                           auto found = m_polls.find(id);
                           if (found == m_polls.end())
                               return; // answered by its hold time, or the client left
                           found->second.fetching = false;
-                          const Body body = bodyFor(channel, range, since);
-                          if (body.events > 0)
+                          const Body body = bodyFor(channel, range, since, presence);
+                          if (body.events > 0) {
                               answerPoll(id, body);
+                              return;
+                          }
+                          // Only presence events, which this client does not want: wait
+                          // past them (and look again if a slice stopped short of the head).
+                          found->second.since = std::max(found->second.since, body.cursor);
+                          if (body.cursor > since && found->second.since < m_hub->head(channel))
+                              servePoll(id);
                           else
                               park(id, found->second);
                       });
@@ -255,25 +263,35 @@ void CometNode::answerReadyPolls()
             continue;
         const QList<quint64> ids = parked->keys();
         const qint64 head = m_hub->head(channel);
-        // Most pollers of a channel wait at the same `since`: build each answer once.
-        QHash<qint64, Body> bodies;
+        // Most pollers of a channel wait at the same `since`: build each answer once
+        // (per since and presence choice).
+        QHash<QPair<qint64, bool>, Body> bodies;
         for (const quint64 id : ids) {
             auto it = m_polls.find(id);
             if (it == m_polls.end() || it->second.since >= head)
                 continue;
-            const qint64 since = it->second.since;
-            auto cached = bodies.constFind(since);
+            const QPair<qint64, bool> key(it->second.since, it->second.presence);
+            auto cached = bodies.constFind(key);
             if (cached == bodies.cend()) {
                 log::ChannelLog::Range range;
-                if (!m_hub->readLocal(channel, since, m_limits.maxEventsPerPoll, &range)) {
+                if (!m_hub->readLocal(channel, key.first, m_limits.maxEventsPerPoll, &range)) {
                     // Fell behind the local buffer while parked: ask the broker.
                     unpark(id, it->second);
                     servePoll(id);
                     continue;
                 }
-                cached = bodies.insert(since, bodyFor(channel, range, since));
+                cached = bodies.insert(key, bodyFor(channel, range, key.first, key.second));
             }
-            answerPoll(id, *cached);
+            if (cached->events > 0) {
+                answerPoll(id, *cached);
+            } else {
+                // Presence events only, filtered out: the poll waits on past them.
+                it->second.since = cached->cursor;
+                if (it->second.since < head) {
+                    unpark(id, it->second);
+                    servePoll(id);
+                }
+            }
         }
     }
 }
@@ -359,7 +377,8 @@ void CometNode::expireSessions()
         it = now - it->lastUseMs > 10000 ? m_buckets.erase(it) : std::next(it);
 }
 
-CometNode::Body CometNode::bodyFor(const QString &channel, const log::ChannelLog::Range &range, qint64 since) const
+CometNode::Body CometNode::bodyFor(const QString &channel, const log::ChannelLog::Range &range, qint64 since,
+                                   bool presence) const
 {
     Body body;
     body.cursor = since;
@@ -377,6 +396,10 @@ CometNode::Body CometNode::bodyFor(const QString &channel, const log::ChannelLog
     for (const protocol::Sequenced &s : range.events) {
         if (s.event.seq <= body.cursor)
             continue;
+        if (!presence && (s.event.type == protocol::EventType::Join || s.event.type == protocol::EventType::Leave)) {
+            body.cursor = s.event.seq; // passed over, not sent (presence=0)
+            continue;
+        }
         // The byte cap keeps answers small enough to parse at once; the client gets the
         // rest on its next poll, which comes right away.
         if (body.events > 0 && qint64(json.size() + s.json.size()) > m_limits.maxBytesPerPoll)

@@ -78,6 +78,7 @@ private:
         qint64 since = 0;
         qint64 deadlineMs = 0;
         bool fetching = false; // waiting for the broker's history, not in m_parkedByChannel
+        bool presence = true;  // false: join and leave are passed over (presence=0)
     };
 
     struct Body
@@ -102,8 +103,9 @@ private:
     void armHoldTimer();
     void park(quint64 id, Poll &poll);
     void unpark(quint64 id, const Poll &poll);
-    Body bodyFor(const log::ChannelLog::Range &range, qint64 since) const;
-    Body bodyFor(const QString &channel, const log::ChannelLog::Range &range, qint64 since) const;
+    // The answer to a poll at `since` from `range`; without presence, join and leave are
+    // passed over (the cursor moves past them, the count does not).
+    Body bodyFor(const QString &channel, const log::ChannelLog::Range &range, qint64 since, bool presence) const;
     Session &openSession(const QString &channel, const QString &clientId, qint64 nowMs);
     bool takePublishToken(const QString &clientId, qint64 nowMs);
 

@@ -101,7 +101,7 @@ void WebSocketNode::handleWebSocket()
         socket->setMaxAllowedIncomingMessageSize(memoryGuard);
         ++m_accepted;
 
-        auto owned = std::make_unique<Client>(Client{socket, {}, {}, 0, false, false,
+        auto owned = std::make_unique<Client>(Client{socket, {}, {}, 0, false, false, true,
                                                      util::TokenBucket(m_limits.publishRate, m_limits.publishBurst)});
         Client *client = owned.get();
         m_clients.emplace(socket, std::move(owned));
@@ -131,6 +131,7 @@ void WebSocketNode::handleWebSocket()
         client->channel = query.channel;
         client->lastSent = query.since >= 0 ? query.since : head;
         client->resuming = query.since >= 0 && query.since < head;
+        client->presence = query.presence;
         m_subscribers[client->channel].push_back(client);
 
         sendFrame(client, protocol::Event::welcome(client->id, client->channel, head, m_hub->nodeName()).toJson());
@@ -257,6 +258,9 @@ void WebSocketNode::sendEvent(Client *client, const protocol::Sequenced &sequenc
     if (sequenced.event.seq <= client->lastSent)
         return; // already sent: resume and live delivery may overlap
     client->lastSent = sequenced.event.seq;
+    if (!client->presence
+        && (sequenced.event.type == protocol::EventType::Join || sequenced.event.type == protocol::EventType::Leave))
+        return; // the client asked for messages only
     sendFrame(client, sequenced.json);
 }
 

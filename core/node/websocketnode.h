@@ -55,6 +55,7 @@ private:
         qint64 lastSent = 0;   // highest seq sent to this client
         bool resuming = false; // catching up: live events wait for the catch-up
         bool closing = false;
+        bool presence = true;  // false: join and leave are not sent (presence=0)
         util::TokenBucket bucket;
     };
 

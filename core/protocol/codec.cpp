@@ -160,6 +160,16 @@ SubscribeParse parseSubscribeQuery(const QUrlQuery &query)
         }
         r.query.since = since;
     }
+    if (query.hasQueryItem(QStringLiteral("presence"))) {
+        const QString text = query.queryItemValue(QStringLiteral("presence"), QUrl::FullyDecoded);
+        if (text == QLatin1String("0") || text == QLatin1String("false")) {
+            r.query.presence = false;
+        } else if (text != QLatin1String("1") && text != QLatin1String("true")) {
+            r.status = SubscribeParse::Status::BadPresence;
+            r.error = QStringLiteral("presence must be 0 or 1");
+            return r;
+        }
+    }
     return r;
 }
 

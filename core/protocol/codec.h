@@ -40,17 +40,20 @@ PublishParse parseWebSocketFrame(const QByteArray &utf8, qint64 maxBytes = kDefa
 PublishParse parseCometBody(const QByteArray &utf8, qint64 maxBytes = kDefaultMaxMessageBytes);
 
 // The query of a subscription (`/ws/?...`, `/xhr/subscribe?...`):
-// `channel` (default main), optional `clientId` and `since`.
+// `channel` (default main), optional `clientId`, `since` and `presence`.
 struct SubscribeQuery
 {
     QString channel = QStringLiteral("main");
     QString clientId; // empty when the client gave none
     qint64 since = -1; // -1 when the client gave none
+    // presence=0 (an addition to the contract): this client is not sent join and leave
+    // events; they keep their seqs, so its seqs then advance by more than one.
+    bool presence = true;
 };
 
 struct SubscribeParse
 {
-    enum class Status { Ok, BadChannel, BadClientId, BadSince };
+    enum class Status { Ok, BadChannel, BadClientId, BadSince, BadPresence };
     Status status = Status::Ok;
     SubscribeQuery query;
     QString error;

@@ -17,6 +17,7 @@ class TestBench final : public QObject
 private slots:
     void thesisWritesCsvChartAndTable();
     void scaleWritesOneRowPerRun();
+    void scaleAgainstNchan();
     void missingNginxFailsCleanly();
 };
 
@@ -103,6 +104,43 @@ void TestBench::scaleWritesOneRowPerRun()
         QVERIFY2(row.value(QStringLiteral("serverCpuMicrosPerDelivery")).toDouble() >= 0, qPrintable(seen.last()));
     }
     QCOMPARE(seen, (QStringList{QStringLiteral("ws/5"), QStringLiteral("comet/5"), QStringLiteral("ws/20"), QStringLiteral("comet/20")}));
+}
+
+void TestBench::scaleAgainstNchan()
+{
+    if (!QFile::exists(QStringLiteral("/usr/lib/nginx/modules/ngx_nchan_module.so")))
+        QSKIP("libnginx-mod-nchan is not installed (scripts/setup.sh installs it)");
+    QTemporaryDir out;
+    QVERIFY(out.isValid());
+    QProcess *ctl = runCtl(this, {QStringLiteral("bench"), QStringLiteral("scale"), QStringLiteral("--out"), out.path(),
+                                  QStringLiteral("--sizes"), QStringLiteral("5"), QStringLiteral("--transports"),
+                                  QStringLiteral("ws,comet"), QStringLiteral("--rate"), QStringLiteral("20"),
+                                  QStringLiteral("--duration"), QStringLiteral("1"), QStringLiteral("--peer"), QStringLiteral("nchan")});
+    QVERIFY(ctl->waitForFinished(180000));
+    const QByteArray table = ctl->readAllStandardOutput();
+    const QByteArray log = ctl->readAllStandardError();
+    QVERIFY2(ctl->exitCode() == 0, log.constData());
+    QVERIFY2(table.contains("nchan") && table.contains("Duplex/nchan"), table.constData());
+    QFile json(QDir(out.path()).filePath(QStringLiteral("scale.json")));
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const QJsonObject document = QJsonDocument::fromJson(json.readAll()).object();
+    QCOMPARE(document.value(QStringLiteral("peer")).toString(), QStringLiteral("nchan"));
+    const QJsonArray rows = document.value(QStringLiteral("rows")).toArray();
+    QCOMPARE(rows.size(), 2);
+    for (const QJsonValue &value : rows) {
+        const QJsonObject row = value.toObject();
+        QCOMPARE(row.value(QStringLiteral("delivered")).toInteger(), qint64(5 * 20));
+        const QJsonObject peer = row.value(QStringLiteral("peer")).toObject();
+        QCOMPARE(peer.value(QStringLiteral("transport")), row.value(QStringLiteral("transport")));
+        QCOMPARE(peer.value(QStringLiteral("expected")).toInteger(), qint64(5 * 20));
+        QCOMPARE(peer.value(QStringLiteral("delivered")).toInteger(), qint64(5 * 20));
+        QCOMPARE(peer.value(QStringLiteral("lost")).toInteger(), qint64(0));
+        const QJsonObject ratio = row.value(QStringLiteral("ratio")).toObject();
+        for (const char *key : {"deliveredPerSecond", "p50Ms", "p99Ms", "serverCpuMicrosPerDelivery", "rssPerConnectionBytes"})
+            QVERIFY2(ratio.contains(QLatin1String(key)), key);
+        // Both delivered the same messages over the same time: about as many per second.
+        QVERIFY(ratio.value(QStringLiteral("deliveredPerSecond")).toDouble() > 0);
+    }
 }
 
 void TestBench::missingNginxFailsCleanly()

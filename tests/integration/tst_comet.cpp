@@ -89,6 +89,7 @@ private slots:
     void cometAndWebSocketShareSeq();
     void noLossAtTwoHundredPerSecond();
     void webSocketClientSeesPresence();
+    void presenceOffMeansMessagesOnly();
     void holdTimeoutAnswersEmpty();
     void pollWithoutSinceContinuesFromCursor();
     void disconnectMidPollDoesNotHurt();
@@ -367,6 +368,59 @@ void TestComet::webSocketClientSeesPresence()
     QVERIFY(int(wsEvents.size()) > before);
     QCOMPARE(ws.duplicatesDropped(), 0);
     ws.stop();
+}
+
+void TestComet::presenceOffMeansMessagesOnly()
+{
+    // presence=0 on both transports: the same messages with the same seqs as a client
+    // that sees everything, and not one join or leave.
+    const QString channel = QStringLiteral("t-quiet");
+    Subscriber everything(port(), channel);
+    QVERIFY(everything.start());
+    CometClient::Options cometOptions;
+    cometOptions.port = port();
+    cometOptions.channel = channel;
+    cometOptions.presence = false;
+    CometClient quietComet(cometOptions);
+    QList<Event> cometEvents;
+    connect(&quietComet, &CometClient::eventReceived, this, [&cometEvents](const Event &e) { cometEvents << e; });
+    quietComet.start();
+    duplex::client::WebSocketClient::Options wsOptions;
+    wsOptions.port = port();
+    wsOptions.channel = channel;
+    wsOptions.presence = false;
+    duplex::client::WebSocketClient quietWs(wsOptions);
+    QList<Event> wsEvents;
+    connect(&quietWs, &duplex::client::WebSocketClient::eventReceived, this, [&wsEvents](const Event &e) { wsEvents << e; });
+    QSignalSpy wsWelcomed(&quietWs, &duplex::client::WebSocketClient::welcomed);
+    quietWs.start();
+    QTRY_COMPARE_WITH_TIMEOUT(wsWelcomed.size(), 1, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!quietComet.clientId().isEmpty(), 5000);
+
+    // Joins come and go around the messages.
+    for (int i = 0; i < 5; ++i) {
+        Subscriber passer(port(), channel);
+        QVERIFY(passer.start());
+        QTRY_VERIFY_WITH_TIMEOUT(!passer.events.isEmpty(), 5000);
+        everything.client->publish(i);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(everything.messages.size(), 5, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(cometEvents.size(), 5, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(wsEvents.size(), 5, 5000);
+    QTest::qWait(200); // nothing else arrives
+    QCOMPARE(cometEvents.size(), 5);
+    QCOMPARE(wsEvents.size(), 5);
+    for (int i = 0; i < 5; ++i) {
+        QCOMPARE(cometEvents.at(i).type, EventType::Message);
+        QCOMPARE(wsEvents.at(i).type, EventType::Message);
+        QCOMPARE(cometEvents.at(i).seq, everything.messages.at(i).seq);
+        QCOMPARE(wsEvents.at(i).seq, everything.messages.at(i).seq);
+        QCOMPARE(cometEvents.at(i).data.toInt(), i);
+    }
+    // The seqs in between were joins, which the full view has.
+    QVERIFY(everything.messages.at(1).seq - everything.messages.at(0).seq > 1);
+    quietComet.stop();
+    quietWs.stop();
 }
 
 void TestComet::noLossAtTwoHundredPerSecond()

@@ -6,12 +6,14 @@
 #include "client/httpconnection.h"
 #include "client/nchanclient.h"
 #include "httpcall.h"
+#include "load/loadreport.h"
 #include "peer/nchanpublisher.h"
 #include "peer/nchanserver.h"
 #include "serverprocess.h"
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTimer>
@@ -120,6 +122,7 @@ private slots:
     void startFailures();
     void killedMasterLeavesNoWorker();
     void clientsRetryWhenNchanGoes();
+    void loadgenMeasuresNchan();
 
 private:
     // Starts `server` and waits for started(); false (with the reason logged) otherwise.
@@ -423,6 +426,39 @@ void TestNchan::clientsRetryWhenNchanGoes()
     QVERIFY(lp.errors.isEmpty());
     wsClient->stop();
     lpClient->stop();
+}
+
+// duplex-loadgen --protocol nchan: the same instrument, nchan's subscribers and publisher;
+// every message of the run reaches every subscriber of both transports once.
+void TestNchan::loadgenMeasuresNchan()
+{
+    NchanServer server(serverOptions());
+    QVERIFY(start(server));
+    QProcess loadgen;
+    loadgen.start(QStringLiteral(DUPLEX_BIN_DIR "/duplex-loadgen"),
+                  {QStringLiteral("--protocol"), QStringLiteral("nchan"), QStringLiteral("--url"),
+                   QStringLiteral("http://127.0.0.1:%1/").arg(server.port()), QStringLiteral("--transport"), QStringLiteral("ws"),
+                   QStringLiteral("--transport"), QStringLiteral("comet"), QStringLiteral("--clients"), QStringLiteral("10"),
+                   QStringLiteral("--messages"), QStringLiteral("100"), QStringLiteral("--rate"), QStringLiteral("100"),
+                   QStringLiteral("--spread-sources"), QStringLiteral("--grace"), QStringLiteral("10")});
+    // Waited for on the event loop: nginx's supervisor needs it meanwhile.
+    QTRY_VERIFY_WITH_TIMEOUT(loadgen.state() == QProcess::NotRunning, 60000);
+    const QByteArray log = loadgen.readAllStandardError();
+    QVERIFY2(loadgen.exitStatus() == QProcess::NormalExit && loadgen.exitCode() == 0, log.constData());
+    QList<QByteArray> lines = loadgen.readAllStandardOutput().split('\n');
+    lines.removeAll(QByteArray());
+    QVERIFY(!lines.isEmpty());
+    const duplex::load::SummaryParse summary = duplex::load::parseSummaryJson(lines.constLast());
+    QVERIFY2(summary.status == duplex::load::SummaryParse::Status::Ok, qPrintable(summary.error));
+    QCOMPARE(summary.transports.size(), 2);
+    for (const auto &t : summary.transports) {
+        QCOMPARE(t.summary.clients, 10);
+        QCOMPARE(t.summary.expected, qint64(10 * 100));
+        QCOMPARE(t.summary.delivered, t.summary.expected);
+        QCOMPARE(t.summary.lost, qint64(0));
+        QCOMPARE(t.summary.duplicated, qint64(0));
+    }
+    stopAndCheck(server);
 }
 
 QTEST_GUILESS_MAIN(TestNchan)

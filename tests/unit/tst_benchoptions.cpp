@@ -24,6 +24,7 @@ private slots:
     void thesisEverything();
     void scaleDefaults();
     void scaleEverything();
+    void scalePeer();
     void refused_data();
     void refused();
     void help_data();
@@ -79,6 +80,16 @@ void TestBenchOptions::scaleEverything()
     QCOMPARE(r.bench.outDir, QStringLiteral("o"));
 }
 
+void TestBenchOptions::scalePeer()
+{
+    const CtlParse without = duplex::control::parseCtlOptions(argv(QStringLiteral("bench scale")));
+    QVERIFY(without.bench.peer.isEmpty());
+    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("bench scale --sizes 5 --peer nchan")));
+    QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
+    QCOMPARE(r.bench.peer, QStringLiteral("nchan"));
+    QCOMPARE(r.bench.sizes, QList<int>{5});
+}
+
 void TestBenchOptions::refused_data()
 {
     QTest::addColumn<QString>("line");
@@ -97,6 +108,9 @@ void TestBenchOptions::refused_data()
     QTest::newRow("rate-0") << "bench scale --rate 0" << "--rate";
     QTest::newRow("duration-0") << "bench scale --duration 0" << "--duration";
     QTest::newRow("positional") << "bench scale extra" << "extra";
+    QTest::newRow("thesis-takes-no-peer") << "bench thesis --peer nchan" << "peer";
+    QTest::newRow("peer-unknown") << "bench scale --peer faye" << "--peer";
+    QTest::newRow("peer-empty") << "bench scale --peer=" << "--peer";
 }
 
 void TestBenchOptions::refused()
@@ -116,7 +130,7 @@ void TestBenchOptions::help_data()
     QTest::newRow("overview") << "--help" << QStringList{"up", "bench"};
     QTest::newRow("bench") << "bench --help" << QStringList{"thesis", "scale"};
     QTest::newRow("thesis") << "bench thesis --help" << QStringList{"--clients", "--iterations", "--size", "--interval-ms", "thesis.png"};
-    QTest::newRow("scale") << "bench scale --help" << QStringList{"--sizes", "--transports", "--rate", "--duration", "/proc"};
+    QTest::newRow("scale") << "bench scale --help" << QStringList{"--sizes", "--transports", "--rate", "--duration", "/proc", "--peer"};
 }
 
 void TestBenchOptions::help()

@@ -137,6 +137,8 @@ private slots:
 
     void subscribeQuery_data();
     void subscribeQuery();
+    void presenceQuery_data();
+    void presenceQuery();
 
     void fastMatchesFull_data();
     void fastMatchesFull();
@@ -627,6 +629,8 @@ void TestCodec::subscribeQuery_data()
     QTest::newRow("channel-too-long") << ("channel=" + QString(65, QLatin1Char('c'))) << S::BadChannel << "" << ""
                                       << qint64(0) << "bad_channel";
     QTest::newRow("channel-trailing-newline") << "channel=main%0A" << S::BadChannel << "" << "" << qint64(0) << "bad_channel";
+    QTest::newRow("presence-x") << "presence=yes" << S::BadPresence << "" << "" << qint64(0) << "bad_request";
+    QTest::newRow("presence-empty") << "presence=" << S::BadPresence << "" << "" << qint64(0) << "bad_request";
     QTest::newRow("clientId-bad") << "clientId=a%2Fb" << S::BadClientId << "" << "" << qint64(0) << "bad_request";
     QTest::newRow("clientId-empty") << "clientId=" << S::BadClientId << "" << "" << qint64(0) << "bad_request";
     QTest::newRow("clientId-too-long") << ("clientId=" + QString(65, QLatin1Char('i'))) << S::BadClientId << "" << ""
@@ -654,6 +658,27 @@ void TestCodec::subscribeQuery()
     QCOMPARE(r.query.channel, channel);
     QCOMPARE(r.query.clientId, clientId);
     QCOMPARE(r.query.since, since);
+    QVERIFY(r.query.presence); // none of the accepted rows turn it off
+}
+
+void TestCodec::presenceQuery_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<bool>("presence");
+    QTest::newRow("absent") << "channel=main" << true;
+    QTest::newRow("zero") << "presence=0" << false;
+    QTest::newRow("false") << "presence=false&since=3" << false;
+    QTest::newRow("one") << "presence=1" << true;
+    QTest::newRow("true") << "presence=true" << true;
+}
+
+void TestCodec::presenceQuery()
+{
+    QFETCH(QString, query);
+    QFETCH(bool, presence);
+    const SubscribeParse r = parseSubscribeQuery(QUrlQuery(query));
+    QCOMPARE(r.status, SubscribeParse::Status::Ok);
+    QCOMPARE(r.query.presence, presence);
 }
 
 void TestCodec::fastMatchesFull_data()

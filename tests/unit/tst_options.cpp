@@ -175,12 +175,17 @@ void TestOptions::loadgenGood()
     QCOMPARE(defaults.options.size, 16);
     QCOMPARE(defaults.options.procs, 1);
     QCOMPARE(defaults.options.worker, -1);
+    QCOMPARE(defaults.options.protocol, duplex::loadgen::LoadOptions::Protocol::Duplex);
+    QVERIFY(!duplex::loadgen::workerArguments(defaults.options, 0, 2).contains(QStringLiteral("--protocol")));
+    const LoadOptionsParse duplexNamed = duplex::loadgen::parseLoadOptions(argv(QStringLiteral("duplex-loadgen"), QStringLiteral("--protocol duplex")));
+    QVERIFY2(duplexNamed.status == LoadOptionsParse::Status::Ok, qPrintable(duplexNamed.text));
+    QCOMPARE(duplexNamed.options.protocol, duplex::loadgen::LoadOptions::Protocol::Duplex);
 
     const LoadOptionsParse r = duplex::loadgen::parseLoadOptions(argv(
         QStringLiteral("duplex-loadgen"),
         QStringLiteral("--transport comet --transport ws --transport comet --clients 1000 --publishers 4 --rate 250.5 "
                        "--size 40 --messages 5000 --channel bench.1 --url http://127.0.0.1:9090/ --spread-sources "
-                       "--ramp 200 --interval 1000 --csv /tmp/x.csv --grace 0 --connect-timeout 60 --procs 2")));
+                       "--ramp 200 --interval 1000 --csv /tmp/x.csv --grace 0 --connect-timeout 60 --procs 2 --protocol nchan")));
     QVERIFY2(r.status == LoadOptionsParse::Status::Ok, qPrintable(r.text));
     const auto &o = r.options;
     QCOMPARE(o.transports, (QStringList{QStringLiteral("comet"), QStringLiteral("ws")}));
@@ -199,6 +204,7 @@ void TestOptions::loadgenGood()
     QCOMPARE(o.connectTimeoutSeconds, 60);
     QCOMPARE(o.procs, 2);
     QCOMPARE(o.worker, -1);
+    QCOMPARE(o.protocol, duplex::loadgen::LoadOptions::Protocol::Nchan);
 
     // What a parent gives its workers reads back as the same subscribers' side, and
     // never as a CSV of their own.
@@ -208,6 +214,7 @@ void TestOptions::loadgenGood()
     QVERIFY2(w.status == LoadOptionsParse::Status::Ok, qPrintable(w.text));
     QCOMPARE(w.options.worker, 1);
     QCOMPARE(w.options.procs, 2);
+    QCOMPARE(w.options.protocol, o.protocol);
     QCOMPARE(w.options.transports, o.transports);
     QCOMPARE(w.options.clients, o.clients);
     QCOMPARE(w.options.publishers, o.publishers);
@@ -233,6 +240,8 @@ void TestOptions::loadgenBad_data()
     QTest::addColumn<QString>("line");
     QTest::addColumn<QString>("error");
     QTest::newRow("transport") << "--transport sse" << "--transport";
+    QTest::newRow("protocol") << "--protocol faye" << "--protocol";
+    QTest::newRow("protocol-empty") << "--protocol=" << "--protocol";
     QTest::newRow("clients-0") << "--clients 0" << "--clients";
     QTest::newRow("clients-huge") << "--clients 20001" << "--clients";
     QTest::newRow("rate-0") << "--rate 0" << "--rate";
