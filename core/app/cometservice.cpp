@@ -1,41 +1,28 @@
 #include "app/cometservice.h"
 
-#include "http/adminserver.h"
-#include "node/channelhub.h"
 #include "node/cometnode.h"
 
 namespace duplex::app {
 
-void CometService::start(const util::ServerOptions &options)
+void CometService::createSurface(node::ChannelHub *hub, const util::ServerOptions &options, http::Metrics &metrics)
 {
-    m_options = options;
-    m_hub = new node::ChannelHub(options.name, options.secret, options.buffer, this);
     node::CometNode::Limits limits;
     limits.maxMessageBytes = options.maxMessageBytes;
     limits.publishRate = options.rateLimit;
     limits.publishBurst = options.rateLimit * 2;
     limits.holdMs = options.holdSeconds * 1000;
-    m_node = new node::CometNode(m_hub, limits, this);
-    m_node->registerMetrics(m_metrics);
-    m_admin = new http::AdminServer(&m_metrics, [this] { return m_hub->isReady(); }, this);
-
-    connect(m_hub, &node::ChannelHub::ready, this, &CometService::handleHubReady);
-    connect(m_hub, &node::ChannelHub::failed, this, &Service::failed);
-    m_hub->connectToBroker(options.brokerHost, options.brokerPort);
+    m_node = new node::CometNode(hub, limits, this);
+    m_node->registerMetrics(metrics);
 }
 
-void CometService::handleHubReady()
+quint16 CometService::listenSurface(const QHostAddress &address, quint16 port, QString *error)
 {
-    QString error;
-    const quint16 port = m_node->listen(m_options.host, m_options.port, &error);
-    const quint16 admin = port ? m_admin->listen(m_options.host, m_options.adminPort, &error) : 0;
-    if (!port || !admin) {
-        emit failed(error);
-        return;
-    }
-    emit started({{QStringLiteral("port"), port},
-                  {QStringLiteral("admin"), admin},
-                  {QStringLiteral("hold"), m_options.holdSeconds}});
+    return m_node->listen(address, port, error);
+}
+
+QJsonObject CometService::readyExtras(const util::ServerOptions &options) const
+{
+    return {{QStringLiteral("hold"), options.holdSeconds}};
 }
 
 } // namespace duplex::app

@@ -1,38 +1,28 @@
 #pragma once
 
-#include "app/service.h"
+#include "app/nodeservice.h"
 
-#include "http/metrics.h"
-
-namespace duplex::http {
-class AdminServer;
-}
 namespace duplex::node {
-class ChannelHub;
 class WebSocketNode;
 }
 
 namespace duplex::app {
 
-// The WebSocket node process: joins the broker first, then listens, so it never accepts a
-// client it could not serve.
-class WebSocketService final : public Service
+// The WebSocket node process: the /ws/ surface of the contract.
+class WebSocketService final : public NodeService
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(WebSocketService)
 
 public:
-    using Service::Service;
-    void start(const util::ServerOptions &options) override;
+    using NodeService::NodeService;
+
+protected:
+    void createSurface(node::ChannelHub *hub, const util::ServerOptions &options, http::Metrics &metrics) override;
+    quint16 listenSurface(const QHostAddress &address, quint16 port, QString *error) override;
 
 private:
-    void handleHubReady();
-
-    util::ServerOptions m_options;
-    node::ChannelHub *m_hub = nullptr;
     node::WebSocketNode *m_node = nullptr;
-    http::AdminServer *m_admin = nullptr;
-    http::Metrics m_metrics;
 };
 
 } // namespace duplex::app
