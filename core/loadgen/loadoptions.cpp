@@ -3,6 +3,7 @@
 #include "protocol/codec.h"
 
 #include <QCommandLineParser>
+#include <QLocale>
 #include <QUrl>
 
 namespace duplex::loadgen {
@@ -13,6 +14,23 @@ constexpr int kMinSize = 16; // the payload header: send time, publisher, counte
 // Worker processes: far more than the cores of a load-generating machine, and each holds
 // file descriptors of its own.
 constexpr int kMaxProcs = 64;
+
+// Shortest text that reads back as the same double.
+QString exactNumber(double value)
+{
+    return QString::number(value, 'g', QLocale::FloatingPointShortest);
+}
+
+// The host back in a URL; an IPv6 literal needs its brackets, which QUrl adds.
+QString urlOf(const LoadOptions &options)
+{
+    QUrl url;
+    url.setScheme(QStringLiteral("http"));
+    url.setHost(options.host);
+    url.setPort(options.port);
+    url.setPath(QStringLiteral("/"));
+    return url.toString();
+}
 
 bool readInt(const QString &text, qint64 low, qint64 high, qint64 *out)
 {
@@ -190,21 +208,50 @@ QStringList workerArguments(const LoadOptions &options, int worker, int workers)
         arguments << QStringLiteral("--protocol") << QStringLiteral("nchan");
     for (const QString &transport : options.transports)
         arguments << QStringLiteral("--transport") << transport;
-    // The host goes back into a URL; an IPv6 literal needs its brackets.
-    QUrl url;
-    url.setScheme(QStringLiteral("http"));
-    url.setHost(options.host);
-    url.setPort(options.port);
-    url.setPath(QStringLiteral("/"));
     arguments << QStringLiteral("--clients") << QString::number(options.clients) << QStringLiteral("--publishers")
               << QString::number(options.publishers) << QStringLiteral("--channel") << options.channel
-              << QStringLiteral("--url") << url.toString() << QStringLiteral("--ramp")
-              << QString::number(options.rampPerSecond, 'g', 17) << QStringLiteral("--worker")
+              << QStringLiteral("--url") << urlOf(options) << QStringLiteral("--ramp")
+              << exactNumber(options.rampPerSecond) << QStringLiteral("--worker")
               << QStringLiteral("%1/%2").arg(worker).arg(workers);
     if (options.spreadSources)
         arguments << QStringLiteral("--spread-sources");
     if (!options.presence)
         arguments << QStringLiteral("--no-presence");
+    return arguments;
+}
+
+QStringList loadArguments(const LoadOptions &options)
+{
+    QStringList arguments;
+    arguments << QStringLiteral("--protocol")
+              << (options.protocol == LoadOptions::Protocol::Nchan ? QStringLiteral("nchan") : QStringLiteral("duplex"));
+    for (const QString &transport : options.transports)
+        arguments << QStringLiteral("--transport") << transport;
+    // "--name=value" for free text: a value starting with '-' is then never read as an option.
+    arguments << QStringLiteral("--clients") << QString::number(options.clients)
+              << QStringLiteral("--publishers") << QString::number(options.publishers)
+              << QStringLiteral("--rate") << exactNumber(options.rate)
+              << QStringLiteral("--size") << QString::number(options.size)
+              << QStringLiteral("--duration") << exactNumber(options.durationSeconds)
+              << QStringLiteral("--channel=%1").arg(options.channel)
+              << QStringLiteral("--url") << urlOf(options)
+              << QStringLiteral("--ramp") << exactNumber(options.rampPerSecond)
+              << QStringLiteral("--interval") << QString::number(options.intervalMs)
+              << QStringLiteral("--grace") << exactNumber(options.graceSeconds)
+              << QStringLiteral("--connect-timeout") << QString::number(options.connectTimeoutSeconds);
+    // 0 means "use --duration" and has no spelling of its own.
+    if (options.messages > 0)
+        arguments << QStringLiteral("--messages") << QString::number(options.messages);
+    if (options.spreadSources)
+        arguments << QStringLiteral("--spread-sources");
+    if (!options.presence)
+        arguments << QStringLiteral("--no-presence");
+    if (!options.csvPath.isEmpty())
+        arguments << QStringLiteral("--csv=%1").arg(options.csvPath);
+    // --worker i/K sets procs to K itself; a matching --procs is accepted alongside it.
+    arguments << QStringLiteral("--procs") << QString::number(options.procs);
+    if (options.worker >= 0)
+        arguments << QStringLiteral("--worker") << QStringLiteral("%1/%2").arg(options.worker).arg(options.procs);
     return arguments;
 }
 

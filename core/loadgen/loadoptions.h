@@ -54,4 +54,9 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments);
 // sources, ramp) and never what would make it write files (--csv).
 QStringList workerArguments(const LoadOptions &options, int worker, int workers);
 
+// The command line (without argv[0]) that parseLoadOptions() reads back as `options`, every
+// field (the control panel starts duplex-loadgen with it); options equal to their defaults
+// are left out where the default is the only way to say them (messages 0, worker -1).
+QStringList loadArguments(const LoadOptions &options);
+
 } // namespace duplex::loadgen

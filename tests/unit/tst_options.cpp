@@ -16,6 +16,7 @@ Q_DECLARE_METATYPE(duplex::util::ServerRole)
 Q_DECLARE_METATYPE(duplex::util::ServerOptionsParse::Status)
 Q_DECLARE_METATYPE(duplex::control::CtlParse::Status)
 Q_DECLARE_METATYPE(duplex::nginx::CometBalance)
+Q_DECLARE_METATYPE(duplex::loadgen::LoadOptions)
 
 namespace {
 
@@ -46,6 +47,8 @@ private slots:
     void loadgenGood();
     void loadgenBad_data();
     void loadgenBad();
+    void loadgenRoundTrip_data();
+    void loadgenRoundTrip();
 
     void ctlGood_data();
     void ctlGood();
@@ -271,6 +274,74 @@ void TestOptions::loadgenBad()
     QVERIFY2(r.status == duplex::loadgen::LoadOptionsParse::Status::Error, qPrintable(r.text));
     QVERIFY2(r.text.contains(error), qPrintable(r.text));
     QVERIFY(!r.text.contains(QLatin1Char('\n')));
+}
+
+void TestOptions::loadgenRoundTrip_data()
+{
+    using duplex::loadgen::LoadOptions;
+    QTest::addColumn<LoadOptions>("options");
+    QTest::newRow("defaults") << LoadOptions{};
+
+    LoadOptions everything;
+    everything.protocol = LoadOptions::Protocol::Nchan;
+    everything.transports = {QStringLiteral("comet"), QStringLiteral("ws")};
+    everything.clients = 1234;
+    everything.publishers = 7;
+    everything.rate = 0.1;
+    everything.size = 333;
+    everything.messages = 98765;
+    everything.durationSeconds = 12.25;
+    everything.channel = QStringLiteral("-odd.channel_1");
+    everything.host = QStringLiteral("127.0.0.2");
+    everything.port = 9191;
+    everything.spreadSources = true;
+    everything.presence = false;
+    everything.rampPerSecond = 333.3333;
+    everything.intervalMs = 250;
+    everything.csvPath = QStringLiteral("/tmp/with space/-run.csv");
+    everything.graceSeconds = 0;
+    everything.connectTimeoutSeconds = 3600;
+    everything.procs = 8;
+    QTest::newRow("everything") << everything;
+
+    LoadOptions worker;
+    worker.transports = {QStringLiteral("ws"), QStringLiteral("comet")};
+    worker.host = QStringLiteral("::1");
+    worker.port = 80;
+    worker.procs = 3;
+    worker.worker = 2;
+    worker.durationSeconds = 86400;
+    QTest::newRow("worker, IPv6") << worker;
+}
+
+void TestOptions::loadgenRoundTrip()
+{
+    using duplex::loadgen::LoadOptionsParse;
+    QFETCH(duplex::loadgen::LoadOptions, options);
+    const QStringList line = duplex::loadgen::loadArguments(options);
+    const LoadOptionsParse r = duplex::loadgen::parseLoadOptions(QStringList{QStringLiteral("duplex-loadgen")} + line);
+    QVERIFY2(r.status == LoadOptionsParse::Status::Ok, qPrintable(r.text + QLatin1Char('\n') + line.join(QLatin1Char(' '))));
+    const auto &o = r.options;
+    QCOMPARE(o.protocol, options.protocol);
+    QCOMPARE(o.transports, options.transports);
+    QCOMPARE(o.clients, options.clients);
+    QCOMPARE(o.publishers, options.publishers);
+    QCOMPARE(o.rate, options.rate);
+    QCOMPARE(o.size, options.size);
+    QCOMPARE(o.messages, options.messages);
+    QCOMPARE(o.durationSeconds, options.durationSeconds);
+    QCOMPARE(o.channel, options.channel);
+    QCOMPARE(o.host, options.host);
+    QCOMPARE(o.port, options.port);
+    QCOMPARE(o.spreadSources, options.spreadSources);
+    QCOMPARE(o.presence, options.presence);
+    QCOMPARE(o.rampPerSecond, options.rampPerSecond);
+    QCOMPARE(o.intervalMs, options.intervalMs);
+    QCOMPARE(o.csvPath, options.csvPath);
+    QCOMPARE(o.graceSeconds, options.graceSeconds);
+    QCOMPARE(o.connectTimeoutSeconds, options.connectTimeoutSeconds);
+    QCOMPARE(o.procs, options.procs);
+    QCOMPARE(o.worker, options.worker);
 }
 
 void TestOptions::serverBad_data()

@@ -1,0 +1,236 @@
+// core/control/loadgenrunner.{h,cpp} running the real duplex-loadgen against a real cluster
+// (broker, two WebSocket and two Comet nodes, nginx) started by the core's Cluster.
+#include "control/cluster.h"
+#include "control/loadgenrunner.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+
+#include <memory>
+
+using duplex::control::Cluster;
+using duplex::control::LoadgenRunner;
+using duplex::load::IntervalParse;
+using duplex::load::SummaryParse;
+
+namespace {
+
+QString loadgenPath()
+{
+    return QStringLiteral(DUPLEX_BIN_DIR "/duplex-loadgen");
+}
+
+// Whether /proc still shows `pid` as a live process (a zombie is not).
+bool processAlive(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray fields = stat.readAll();
+    return fields.mid(fields.lastIndexOf(')') + 2, 1) != "Z";
+}
+
+} // namespace
+
+class TestLoadgenRunner final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void runReportsIntervalsSummaryAndCsv();
+    void stoppedRunStillSummarizes();
+    void destructorKillsTheGenerator();
+    void missingBinaryIsRefused();
+    void unreachableClusterFails();
+
+private:
+    duplex::loadgen::LoadOptions baseOptions(const QString &channel) const
+    {
+        duplex::loadgen::LoadOptions o;
+        o.transports = {QStringLiteral("ws"), QStringLiteral("comet")};
+        o.clients = 10;
+        o.rate = 100;
+        o.port = m_cluster->port();
+        o.intervalMs = 200;
+        o.spreadSources = true;
+        o.channel = channel;
+        return o;
+    }
+
+    std::unique_ptr<Cluster> m_cluster;
+};
+
+void TestLoadgenRunner::initTestCase()
+{
+    duplex::control::ClusterConfig config;
+    config.webSocketNodes = 2;
+    config.cometNodes = 2;
+    config.port = 0;
+    config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
+    m_cluster = std::make_unique<Cluster>(config);
+    QSignalSpy started(m_cluster.get(), &Cluster::started);
+    QSignalSpy failed(m_cluster.get(), &Cluster::startFailed);
+    m_cluster->start();
+    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty() || !failed.isEmpty(), 20000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+}
+
+void TestLoadgenRunner::cleanupTestCase()
+{
+    QSignalSpy stopped(m_cluster.get(), &Cluster::stopped);
+    m_cluster->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!stopped.isEmpty(), 10000);
+}
+
+void TestLoadgenRunner::runReportsIntervalsSummaryAndCsv()
+{
+    LoadgenRunner runner;
+    runner.setProgram(loadgenPath());
+    QSignalSpy started(&runner, &LoadgenRunner::started);
+    QSignalSpy intervals(&runner, &LoadgenRunner::intervalReported);
+    QSignalSpy progressed(&runner, &LoadgenRunner::progressed);
+    QSignalSpy finished(&runner, &LoadgenRunner::finished);
+    QSignalSpy failed(&runner, &LoadgenRunner::failed);
+    auto options = baseOptions(QStringLiteral("lgr-full"));
+    options.messages = 100;
+    QString error;
+    QVERIFY2(runner.start(options, &error), qPrintable(error));
+    QTRY_VERIFY(!started.isEmpty());
+    QVERIFY(runner.isRunning());
+    QVERIFY(runner.pid() > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 60000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QVERIFY(!runner.isRunning());
+    QCOMPARE(runner.pid(), qint64(0));
+
+    QVERIFY(!intervals.isEmpty());
+    qint64 streamed = 0;
+    for (const QList<QVariant> &args : intervals) {
+        const auto interval = args.first().value<IntervalParse>();
+        QVERIFY(interval.status == IntervalParse::Status::Ok);
+        for (const auto &t : interval.transports)
+            streamed += t.interval.received;
+    }
+    QCOMPARE(streamed, qint64(2 * 10 * 100));
+    // The generator's stderr came through line by line, newline-free.
+    QVERIFY(!progressed.isEmpty());
+    for (const QList<QVariant> &args : progressed)
+        QVERIFY(!args.first().toString().contains(QLatin1Char('\n')));
+
+    const auto summary = finished.first().at(0).value<SummaryParse>();
+    QVERIFY2(summary.status == SummaryParse::Status::Ok, qPrintable(summary.error));
+    QCOMPARE(summary.transports.size(), 2);
+    for (const auto &t : summary.transports) {
+        QCOMPARE(t.summary.clients, 10);
+        QCOMPARE(t.summary.expected, qint64(10 * 100));
+        QCOMPARE(t.summary.delivered, t.summary.expected);
+    }
+    const QByteArray csv = finished.first().at(1).toByteArray();
+    QVERIFY(csv.startsWith("iteration,transport,mean_inter_message_ms,mean_latency_ms,clients\n"));
+    QCOMPARE(csv.count(",ws,"), 100);
+    QCOMPARE(csv.count(",comet,"), 100);
+}
+
+void TestLoadgenRunner::stoppedRunStillSummarizes()
+{
+    LoadgenRunner runner;
+    runner.setProgram(loadgenPath());
+    QSignalSpy intervals(&runner, &LoadgenRunner::intervalReported);
+    QSignalSpy finished(&runner, &LoadgenRunner::finished);
+    QSignalSpy failed(&runner, &LoadgenRunner::failed);
+    auto options = baseOptions(QStringLiteral("lgr-stop"));
+    options.durationSeconds = 600; // far longer than the test waits
+    QString error;
+    QVERIFY2(runner.start(options, &error), qPrintable(error));
+    // One run at a time.
+    QString again;
+    QVERIFY(!runner.start(options, &again));
+    QVERIFY2(again.contains(QStringLiteral("running")), qPrintable(again));
+
+    // Stopped once messages flow.
+    auto flowing = [&intervals] {
+        for (const QList<QVariant> &args : intervals) {
+            for (const auto &t : args.first().value<IntervalParse>().transports) {
+                if (t.interval.received > 0)
+                    return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(flowing() || !failed.isEmpty(), 30000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    runner.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 30000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    const auto summary = finished.first().at(0).value<SummaryParse>();
+    QVERIFY2(summary.status == SummaryParse::Status::Ok, qPrintable(summary.error));
+    QCOMPARE(summary.transports.size(), 2);
+    for (const auto &t : summary.transports) {
+        QVERIFY(t.summary.delivered > 0);
+        QVERIFY(t.summary.expected < 10 * 100 * 600);
+    }
+    QVERIFY(finished.first().at(1).toByteArray().startsWith("iteration,transport,"));
+}
+
+void TestLoadgenRunner::destructorKillsTheGenerator()
+{
+    auto runner = std::make_unique<LoadgenRunner>();
+    runner->setProgram(loadgenPath());
+    QSignalSpy started(runner.get(), &LoadgenRunner::started);
+    auto options = baseOptions(QStringLiteral("lgr-gone"));
+    options.durationSeconds = 600;
+    QString error;
+    QVERIFY2(runner->start(options, &error), qPrintable(error));
+    QTRY_VERIFY(!started.isEmpty());
+    const qint64 pid = runner->pid();
+    QVERIFY(pid > 0);
+    QVERIFY(processAlive(pid));
+    runner.reset();
+    QVERIFY(!processAlive(pid));
+}
+
+void TestLoadgenRunner::missingBinaryIsRefused()
+{
+    LoadgenRunner runner;
+    const QString path = QStringLiteral(DUPLEX_BIN_DIR "/no-such-loadgen");
+    runner.setProgram(path);
+    QSignalSpy failed(&runner, &LoadgenRunner::failed);
+    QString error;
+    QVERIFY(!runner.start(baseOptions(QStringLiteral("lgr-missing")), &error));
+    QVERIFY2(error.contains(path), qPrintable(error));
+    QVERIFY(!runner.isRunning());
+    QCOMPARE(runner.pid(), qint64(0));
+    QCOMPARE(failed.count(), 0);
+}
+
+void TestLoadgenRunner::unreachableClusterFails()
+{
+    // A port nobody listens on: taken, then released.
+    quint16 port = 0;
+    {
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        port = server.serverPort();
+    }
+    LoadgenRunner runner;
+    runner.setProgram(loadgenPath());
+    QSignalSpy finished(&runner, &LoadgenRunner::finished);
+    QSignalSpy failed(&runner, &LoadgenRunner::failed);
+    auto options = baseOptions(QStringLiteral("lgr-unreachable"));
+    options.port = port;
+    options.clients = 2;
+    options.durationSeconds = 1;
+    QString error;
+    QVERIFY2(runner.start(options, &error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty() || !finished.isEmpty(), 30000);
+    QCOMPARE(finished.count(), 0);
+    const QString reason = failed.first().first().toString();
+    QVERIFY2(reason.contains(QStringLiteral("cannot reach")), qPrintable(reason));
+}
+
+QTEST_GUILESS_MAIN(TestLoadgenRunner)
+#include "tst_loadgenrunner.moc"
