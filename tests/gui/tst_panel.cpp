@@ -1,0 +1,316 @@
+// duplex-panel's window against a real cluster (broker, nodes, static node, nginx) and the
+// real duplex-loadgen, drawn off screen: the actions, the process table, a load charted
+// live, a fault marker, the exports and a close that leaves no child behind.
+#include "control/loadgenrunner.h"
+#include "panel/livechart.h"
+#include "panel/loadform.h"
+#include "panel/logview.h"
+#include "control/logbuffer.h"
+#include "panel/mainwindow.h"
+#include "panel/processtablemodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialog>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QFile>
+#include <QLineSeries>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolBar>
+
+#include <csignal>
+#include <memory>
+
+using duplex::control::Cluster;
+using duplex::gui::LiveChart;
+using duplex::gui::MainWindow;
+using duplex::gui::ProcessTableModel;
+
+class TestPanel final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void startActionRunsEveryProcess();
+    void addedCometNodeAppears();
+    void loadIsChartedAndKillIsMarked();
+    void exportsWriteFiles();
+    void logViewFilters();
+    void nginxConfigIsShown();
+    void formValuesAreRemembered();
+    void closeStopsEveryChild();
+
+private:
+    QString stateOf(const QString &name) const;
+    bool allRunning() const;
+    void clickAction(QAction *action);
+
+    std::unique_ptr<MainWindow> m_window;
+    QList<qint64> m_pids;
+};
+
+void TestPanel::initTestCase()
+{
+    // Settings of the test go to a scratch place, not the user's.
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("DuplexTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_panel"));
+
+    duplex::control::ClusterConfig config;
+    config.webSocketNodes = 2;
+    config.cometNodes = 1;
+    config.port = 0;
+    config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
+    config.statsIntervalMs = 200;
+    m_window = std::make_unique<MainWindow>(config);
+    QVERIFY(!m_window->confirmClose()); // DUPLEX_PANEL_NO_CONFIRM=1 from CMake
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void TestPanel::cleanupTestCase()
+{
+    m_window.reset(); // whatever a failed test left running dies with its supervisors
+}
+
+QString TestPanel::stateOf(const QString &name) const
+{
+    const ProcessTableModel *model = m_window->processModel();
+    const int row = model->rowOf(name);
+    return row < 0 ? QString() : model->index(row, ProcessTableModel::State).data().toString();
+}
+
+bool TestPanel::allRunning() const
+{
+    const ProcessTableModel *model = m_window->processModel();
+    if (model->rowCount() == 0)
+        return false;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->index(row, ProcessTableModel::State).data().toString() != QLatin1String("running"))
+            return false;
+    }
+    return true;
+}
+
+void TestPanel::clickAction(QAction *action)
+{
+    // Through the toolbar button a person would click, not action->trigger().
+    QToolBar *toolbar = m_window->findChild<QToolBar *>(QStringLiteral("clusterToolbar"));
+    QVERIFY(toolbar);
+    QWidget *button = toolbar->widgetForAction(action);
+    QVERIFY(button);
+    QVERIFY(button->isEnabled());
+    QTest::mouseClick(button, Qt::LeftButton);
+}
+
+void TestPanel::startActionRunsEveryProcess()
+{
+    QSignalSpy started(m_window->cluster(), &Cluster::started);
+    QVERIFY(!m_window->stopAction()->isEnabled());
+    clickAction(m_window->startAction());
+    QVERIFY(!m_window->startAction()->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(started.count() == 1, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(allRunning(), 10000);
+    // broker, ws-1, ws-2, comet-1, static, nginx
+    QCOMPARE(m_window->processModel()->rowCount(), 6);
+    QVERIFY(m_window->cluster()->port() > 0);
+    QVERIFY(m_window->stopAction()->isEnabled());
+    QVERIFY(m_window->addCometAction()->isEnabled());
+    QVERIFY(m_window->loadForm()->startButton()->isEnabled());
+}
+
+void TestPanel::addedCometNodeAppears()
+{
+    QSignalSpy reloaded(m_window->cluster(), &Cluster::nginxReloaded);
+    const int rowsBefore = m_window->processModel()->rowCount();
+    clickAction(m_window->addCometAction());
+    QTRY_VERIFY_WITH_TIMEOUT(reloaded.count() >= 1, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->processModel()->rowCount(), rowsBefore + 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("comet-2")), QStringLiteral("running"), 5000);
+}
+
+void TestPanel::loadIsChartedAndKillIsMarked()
+{
+    duplex::loadgen::LoadOptions options;
+    options.transports = {QStringLiteral("ws"), QStringLiteral("comet")};
+    options.clients = 10;
+    options.messages = 50;
+    options.rate = 20; // 2.5 s: several intervals, and time to kill a node mid-run
+    options.size = 16;
+    options.spreadSources = true;
+    m_window->loadForm()->setOptions(options);
+
+    duplex::control::LoadgenRunner *runner = m_window->loadRunner();
+    QSignalSpy finished(runner, &duplex::control::LoadgenRunner::finished);
+    QSignalSpy failed(runner, &duplex::control::LoadgenRunner::failed);
+    QSignalSpy intervals(runner, &duplex::control::LoadgenRunner::intervalReported);
+    QTest::mouseClick(m_window->loadForm()->startButton(), Qt::LeftButton);
+    QVERIFY2(runner->isRunning(), qPrintable(m_window->statusBar()->currentMessage()));
+    QVERIFY(m_window->loadForm()->stopButton()->isEnabled());
+
+    // Once messages flow, kill a WebSocket node: its clients move to the other one.
+    LiveChart *chart = m_window->liveChart();
+    QTRY_VERIFY_WITH_TIMEOUT(chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)
+                                 && chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)->count() > 0,
+                             30000);
+    const int row = m_window->processModel()->rowOf(QStringLiteral("ws-2"));
+    QVERIFY(row >= 0);
+    m_window->processTable()->selectRow(row);
+    QVERIFY(m_window->killNodeButton()->isEnabled());
+    QTest::mouseClick(m_window->killNodeButton(), Qt::LeftButton);
+    QCOMPARE(chart->faultMarkerCount(), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(stateOf(QStringLiteral("ws-2")) != QLatin1String("running"), 5000);
+
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() > 0, 90000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QVERIFY(intervals.count() > 0);
+    for (const QString &transport : {QStringLiteral("ws"), QStringLiteral("comet")}) {
+        QLineSeries *p50 = chart->series(transport, LiveChart::Metric::P50);
+        QVERIFY2(p50 && p50->count() > 0, qPrintable(transport));
+        QVERIFY(chart->series(transport, LiveChart::Metric::P99));
+        QVERIFY(chart->series(transport, LiveChart::Metric::InterMessage));
+    }
+    QCOMPARE(chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)->color(), QColor(0x1f, 0x77, 0xb4));
+    QCOMPARE(chart->series(QStringLiteral("comet"), LiveChart::Metric::P50)->color(), QColor(0xff, 0x7f, 0x0e));
+    QVERIFY(!m_window->loadForm()->stopButton()->isEnabled());
+    QVERIFY(m_window->loadForm()->progressBar()->value() > 0);
+    qInfo() << "counters:" << m_window->loadForm()->countersText();
+}
+
+void TestPanel::exportsWriteFiles()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QString error;
+    const QString png = dir.filePath(QStringLiteral("chart.png"));
+    const QString csv = dir.filePath(QStringLiteral("chart.csv"));
+    QVERIFY2(m_window->exportChartPng(png, &error), qPrintable(error));
+    if (qEnvironmentVariableIsSet("DUPLEX_PANEL_KEEP_PNG"))
+    {
+        // For a person checking the layout: the chart and the whole window.
+        QFile::copy(png, qEnvironmentVariable("DUPLEX_PANEL_KEEP_PNG"));
+        m_window->grab().save(qEnvironmentVariable("DUPLEX_PANEL_KEEP_PNG") + QStringLiteral(".window.png"));
+    }
+    QVERIFY2(m_window->exportChartCsv(csv, &error), qPrintable(error));
+
+    QFile pngFile(png);
+    QVERIFY(pngFile.open(QIODevice::ReadOnly));
+    QCOMPARE(pngFile.read(8), QByteArray("\x89PNG\r\n\x1a\n", 8));
+
+    QFile csvFile(csv);
+    QVERIFY(csvFile.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QList<QByteArray> lines = csvFile.readAll().split('\n');
+    QCOMPARE(lines.first(), QByteArray("series,transport,t_s,value_ms"));
+    bool ws = false, comet = false, fault = false;
+    for (const QByteArray &line : lines.mid(1)) {
+        ws = ws || line.startsWith("p50,ws,");
+        comet = comet || line.startsWith("p50,comet,");
+        fault = fault || line.startsWith("fault,");
+    }
+    QVERIFY(ws);
+    QVERIFY(comet);
+    QVERIFY(fault);
+}
+
+void TestPanel::logViewFilters()
+{
+    duplex::control::LogBuffer *logs = m_window->logBuffer();
+    QVERIFY(logs->sources().contains(QStringLiteral("loadgen")));
+    // The servers say little after READY, so stand in for one: whatever the cluster
+    // forwards lands in the buffer under the process's name.
+    emit m_window->cluster()->outputLine(QStringLiteral("ws-1"), true, QStringLiteral("warning from ws-1"));
+    QVERIFY(logs->sources().contains(QStringLiteral("ws-1")));
+    QCOMPARE(logs->lines(QStringLiteral("ws-1")).last().text, QStringLiteral("warning from ws-1"));
+    duplex::gui::LogView *view = m_window->logView();
+    QVERIFY(view->sourceCombo()->findData(QStringLiteral("loadgen")) >= 0);
+
+    // One source only: every shown line is that source's.
+    view->sourceCombo()->setCurrentIndex(view->sourceCombo()->findData(QStringLiteral("loadgen")));
+    const QStringList shown = view->textEdit()->toPlainText().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QVERIFY(!shown.isEmpty());
+    for (const QString &line : shown)
+        QVERIFY2(line.section(QLatin1Char(' '), 1, 1).startsWith(QLatin1String("loadgen")), qPrintable(line));
+
+    // A search nothing matches empties the view; clearing it brings the lines back.
+    view->searchField()->setText(QStringLiteral("no line says this 7f3a"));
+    QVERIFY(view->textEdit()->toPlainText().isEmpty());
+    view->searchField()->clear();
+    QCOMPARE(view->textEdit()->toPlainText().split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(), shown.size());
+
+    // New lines of the shown source arrive while the view is open.
+    logs->append(QStringLiteral("loadgen"), true, QStringLiteral("a marker line from the test"));
+    QVERIFY(view->textEdit()->toPlainText().contains(QStringLiteral("a marker line from the test")));
+    view->errorsOnlyBox()->setChecked(true);
+    QVERIFY(view->textEdit()->toPlainText().contains(QStringLiteral("a marker line from the test")));
+    view->errorsOnlyBox()->setChecked(false);
+    view->sourceCombo()->setCurrentIndex(0);
+}
+
+void TestPanel::nginxConfigIsShown()
+{
+    QVERIFY(m_window->showNginxConfigAction()->isEnabled());
+    clickAction(m_window->showNginxConfigAction());
+    QDialog *dialog = m_window->findChild<QDialog *>();
+    QVERIFY(dialog);
+    auto *edit = dialog->findChild<QPlainTextEdit *>();
+    QVERIFY(edit);
+    QVERIFY(edit->isReadOnly());
+    QCOMPARE(edit->toPlainText(), m_window->cluster()->nginxConfigText());
+    QVERIFY(edit->toPlainText().contains(QStringLiteral("upstream")));
+    dialog->close();
+}
+
+void TestPanel::formValuesAreRemembered()
+{
+    // Starting the load saved the form; a new form (a new session) reads it back.
+    duplex::gui::LoadForm form;
+    form.restoreSettings();
+    const duplex::loadgen::LoadOptions options = form.options();
+    QCOMPARE(options.clients, 10);
+    QCOMPARE(options.messages, qint64(50));
+    QCOMPARE(options.transports, QStringList({QStringLiteral("ws"), QStringLiteral("comet")}));
+    QVERIFY(options.spreadSources);
+
+    form.applyThesisPreset();
+    const duplex::loadgen::LoadOptions thesis = form.options();
+    QCOMPARE(thesis.clients, 100);
+    QCOMPARE(thesis.messages, qint64(100));
+    QCOMPARE(thesis.size, 16);
+    QCOMPARE(thesis.rate, 200.0);
+    QVERIFY(thesis.spreadSources);
+    QCOMPARE(thesis.transports.size(), 2);
+}
+
+void TestPanel::closeStopsEveryChild()
+{
+    const ProcessTableModel *model = m_window->processModel();
+    QList<qint64> pids;
+    for (const auto &node : model->nodes()) {
+        if (node.pid > 0 && node.state == duplex::control::ChildProcess::State::Running)
+            pids << node.pid;
+    }
+    QVERIFY(pids.size() >= 5);
+    QVERIFY(m_window->close() == false); // busy: the close waits for the stop
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), 30000);
+    QCOMPARE(m_window->cluster()->state(), Cluster::State::Stopped);
+    QVERIFY(!m_window->loadRunner()->isRunning());
+    for (qint64 pid : std::as_const(pids)) {
+        // QProcess reaps its children: a PID that still answers is a survivor.
+        QTRY_VERIFY2_WITH_TIMEOUT(::kill(pid_t(pid), 0) != 0, qPrintable(QString::number(pid)), 5000);
+    }
+}
+
+QTEST_MAIN(TestPanel)
+#include "tst_panel.moc"
