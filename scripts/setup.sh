@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ ninja-build ccache pkg-config
           qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-charts-dev libxkbcommon-dev
-          nginx-light libnginx-mod-nchan valgrind "$@")
+          nginx-light libnginx-mod-nchan valgrind xvfb xauth "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,8 @@
 // duplex-panel: the control panel over the cluster (gui/panel/mainwindow.h).
 #include "panel/mainwindow.h"
+#include "panel/paneldemo.h"
+
+#include <cstdio>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -20,7 +23,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption comet(QStringLiteral("comet"), QStringLiteral("Comet nodes."), QStringLiteral("n"),
                                    QStringLiteral("2"));
     const QCommandLineOption restart(QStringLiteral("restart"), QStringLiteral("Restart nodes that die."));
-    parser.addOptions({port, ws, comet, restart});
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Start the cluster, run the thesis preset, save a picture of the window to FILE and quit."),
+                                        QStringLiteral("file"));
+    parser.addOptions({port, ws, comet, restart, screenshot});
     parser.process(app);
 
     duplex::control::ClusterConfig config;
@@ -32,6 +38,22 @@ int main(int argc, char *argv[])
     config.binDir = QCoreApplication::applicationDirPath();
 
     duplex::gui::MainWindow window(config);
+    window.resize(1280, 800);
     window.show();
+    if (parser.isSet(screenshot)) {
+        window.setConfirmClose(false);
+        auto *demo = new duplex::gui::PanelDemo(&window, parser.value(screenshot), &window);
+        int exitCode = 0;
+        QObject::connect(demo, &duplex::gui::PanelDemo::finished, &window, [&window, &exitCode](bool ok, const QString &reason) {
+            if (!ok) {
+                std::fprintf(stderr, "duplex-panel: %s\n", qPrintable(reason));
+                exitCode = 1;
+            }
+            window.close(); // stops the cluster; the application ends with its last window
+        });
+        demo->start();
+        const int status = app.exec();
+        return exitCode != 0 ? exitCode : status;
+    }
     return app.exec();
 }
