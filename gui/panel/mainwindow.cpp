@@ -449,6 +449,9 @@ void MainWindow::handleNodeExited(const QString &name, const QString &descriptio
         statusBar()->showMessage(tr("%1 %2").arg(name, description), kStatusMs);
         return;
     }
+    // A node that dies on its own during a load is a fault like a kill: on the chart too.
+    if (m_runner->isRunning() && m_loadClock.isValid())
+        m_chart->addFaultMarker(m_loadClock.elapsed() / 1000.0, tr("%1 exited").arg(name));
     QString text = tr("%1 %2").arg(name, description);
     if (!stderrTail.isEmpty())
         text += QStringLiteral("\n\n") + stderrTail.join(QLatin1Char('\n'));

@@ -29,8 +29,6 @@ QVariant ProcessTableModel::data(const QModelIndex &index, int role) const
     if (role == Qt::TextAlignmentRole)
         return index.column() >= Pid && index.column() != State ? int(Qt::AlignRight | Qt::AlignVCenter)
                                                                 : int(Qt::AlignLeft | Qt::AlignVCenter);
-    if (role == Qt::ToolTipRole && index.column() == State)
-        return tr("Uptime %1 s").arg(node.uptimeMs / 1000);
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
@@ -52,6 +50,15 @@ QVariant ProcessTableModel::data(const QModelIndex &index, int role) const
         return QLocale::system().formattedDataSize(node.residentBytes);
     case Cpu:
         return QString::number(node.cpuSeconds, 'f', 2);
+    case Uptime: {
+        if (node.uptimeMs <= 0)
+            return QStringLiteral("-");
+        const qint64 seconds = node.uptimeMs / 1000;
+        return QStringLiteral("%1:%2:%3")
+            .arg(seconds / 3600)
+            .arg(seconds / 60 % 60, 2, 10, QLatin1Char('0'))
+            .arg(seconds % 60, 2, 10, QLatin1Char('0'));
+    }
     case Restarts:
         return node.restarts;
     default:
@@ -66,7 +73,7 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
     static const char *const titles[ColumnCount] = {
         QT_TR_NOOP("Role"), QT_TR_NOOP("Name"), QT_TR_NOOP("PID"), QT_TR_NOOP("Port"),
         QT_TR_NOOP("State"), QT_TR_NOOP("Connections"), QT_TR_NOOP("Events/s"),
-        QT_TR_NOOP("RSS"), QT_TR_NOOP("CPU s"), QT_TR_NOOP("Restarts")};
+        QT_TR_NOOP("RSS"), QT_TR_NOOP("CPU s"), QT_TR_NOOP("Uptime"), QT_TR_NOOP("Restarts")};
     return section >= 0 && section < ColumnCount ? tr(titles[section]) : QVariant();
 }
 

@@ -13,7 +13,7 @@ class ProcessTableModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(ProcessTableModel)
 
 public:
-    enum Column { Role, Name, Pid, Port, State, Connections, EventsPerSecond, Rss, Cpu, Restarts, ColumnCount };
+    enum Column { Role, Name, Pid, Port, State, Connections, EventsPerSecond, Rss, Cpu, Uptime, Restarts, ColumnCount };
 
     explicit ProcessTableModel(QObject *parent = nullptr);
 
