@@ -397,6 +397,14 @@ void Cluster::handleExited(const QString &name)
     }
     if (m_state != State::Running)
         return;
+    if (m->restartRequested) {
+        // Asked for: not a failure to report, and no backoff.
+        m->restartRequested = false;
+        ++m->restarts;
+        emit nodeRestarting(name, 0);
+        m->child->start(m_config.readyTimeoutMs);
+        return;
+    }
     emit nodeExited(name, description, tail);
     if (m->role == NodeRole::Broker) {
         // Every seq comes from the broker: without it no node can serve, and a new one
@@ -479,6 +487,29 @@ bool Cluster::removeNode(const QString &name, QString *error)
     } else {
         m->child->stop(kStopGraceMs);
     }
+    return true;
+}
+
+bool Cluster::restartNode(const QString &name, QString *error)
+{
+    Member *m = member(name);
+    if (m_state != State::Running || !m || m->removing || !isBalancedNode(m->role)) {
+        *error = QStringLiteral("no WebSocket or Comet node named %1 in a running cluster").arg(name);
+        return false;
+    }
+    const ChildProcess::State state = m->child->state();
+    if (state == ChildProcess::State::Exited) {
+        ++m->restarts;
+        emit nodeRestarting(name, 0);
+        m->child->start(m_config.readyTimeoutMs);
+        return true;
+    }
+    if (state != ChildProcess::State::Running) {
+        *error = QStringLiteral("%1 is %2; try again once it runs").arg(name, stateName(state));
+        return false;
+    }
+    m->restartRequested = true;
+    m->child->stop(kStopGraceMs);
     return true;
 }
 

@@ -74,6 +74,9 @@ public:
     bool removeNode(const QString &name, QString *error);
     // SIGKILL, as a crash would (fault injection); restarted when `restart` is set.
     bool killNode(const QString &name, QString *error);
+    // Stops a WebSocket or Comet node gracefully and starts it again on the same ports
+    // (a dead one is started at once); its clients reconnect and resume with `since`.
+    bool restartNode(const QString &name, QString *error);
 
     State state() const { return m_state; }
     quint16 port() const { return m_port; }
@@ -105,6 +108,7 @@ private:
         int crashesInARow = 0;
         qint64 startedAtMs = 0;
         bool removing = false;
+        bool restartRequested = false; // restartNode(): start again once it has exited
         // For events/s: the previous reading of duplex_events_out_total.
         double lastEventsOut = -1;
         qint64 lastEventsAtMs = 0;

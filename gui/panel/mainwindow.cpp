@@ -141,8 +141,11 @@ QWidget *MainWindow::createProcessPanel()
     m_stopNodeButton->setToolTip(tr("Take the selected node out of nginx, then stop it"));
     m_killNodeButton = new QPushButton(tr("Kill node"), panel);
     m_killNodeButton->setToolTip(tr("SIGKILL the selected node, as a crash would (fault injection)"));
+    m_restartNodeButton = new QPushButton(tr("Restart node"), panel);
+    m_restartNodeButton->setToolTip(tr("Stop the selected node gracefully (or, if dead, not) and start it again on its ports"));
     auto *buttons = new QHBoxLayout;
     buttons->addStretch();
+    buttons->addWidget(m_restartNodeButton);
     buttons->addWidget(m_stopNodeButton);
     buttons->addWidget(m_killNodeButton);
     auto *layout = new QVBoxLayout(panel);
@@ -153,6 +156,7 @@ QWidget *MainWindow::createProcessPanel()
     connect(m_table, &QTableView::customContextMenuRequested, this, &MainWindow::handleTableContextMenu);
     connect(m_stopNodeButton, &QPushButton::clicked, this, &MainWindow::handleStopNodeClicked);
     connect(m_killNodeButton, &QPushButton::clicked, this, &MainWindow::handleKillNodeClicked);
+    connect(m_restartNodeButton, &QPushButton::clicked, this, &MainWindow::handleRestartNodeClicked);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
     connect(m_model, &QAbstractItemModel::modelReset, this, &MainWindow::updateActions);
     return panel;
@@ -248,6 +252,7 @@ void MainWindow::updateActions()
     const bool worker = running && row >= 0 && isWorkerRole(m_model->nodeAt(row).role);
     m_stopNodeButton->setEnabled(worker);
     m_killNodeButton->setEnabled(worker);
+    m_restartNodeButton->setEnabled(worker);
     m_startProgress->setVisible(state == Cluster::State::Starting);
     switch (state) {
     case Cluster::State::Stopped:
@@ -390,6 +395,22 @@ void MainWindow::handleKillNodeClicked()
         showError(tr("Cannot kill %1").arg(name), error);
 }
 
+void MainWindow::handleRestartNodeClicked()
+{
+    QString error;
+    const QString name = selectedNode();
+    if (name.isEmpty())
+        return;
+    // The graceful stop is part of the restart: not an exit to report.
+    m_expectedExits.insert(name);
+    if (!m_cluster->restartNode(name, &error)) {
+        m_expectedExits.remove(name);
+        showError(tr("Cannot restart %1").arg(name), error);
+        return;
+    }
+    statusBar()->showMessage(tr("Restarting %1").arg(name), kStatusMs);
+}
+
 void MainWindow::handleTableContextMenu(const QPoint &position)
 {
     const QModelIndex index = m_table->indexAt(position);
@@ -401,6 +422,7 @@ void MainWindow::handleTableContextMenu(const QPoint &position)
     m_table->selectRow(index.row());
     auto *menu = new QMenu(this);
     menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(tr("Restart %1").arg(node.name), this, &MainWindow::handleRestartNodeClicked);
     menu->addAction(tr("Stop %1").arg(node.name), this, &MainWindow::handleStopNodeClicked);
     menu->addAction(tr("Kill %1").arg(node.name), this, &MainWindow::handleKillNodeClicked);
     menu->popup(m_table->viewport()->mapToGlobal(position));

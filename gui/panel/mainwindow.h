@@ -62,6 +62,7 @@ public:
     QAction *showNginxConfigAction() const { return m_showNginxConfigAction; }
     QPushButton *stopNodeButton() const { return m_stopNodeButton; }
     QPushButton *killNodeButton() const { return m_killNodeButton; }
+    QPushButton *restartNodeButton() const { return m_restartNodeButton; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -84,6 +85,7 @@ private:
     void handleShowNginxConfig();
     void handleStopNodeClicked();
     void handleKillNodeClicked();
+    void handleRestartNodeClicked();
     void handleTableContextMenu(const QPoint &position);
     void handleClusterProgress(const QString &step);
     void handleClusterStarted();
@@ -112,6 +114,7 @@ private:
     QAction *m_showNginxConfigAction = nullptr;
     QPushButton *m_stopNodeButton = nullptr;
     QPushButton *m_killNodeButton = nullptr;
+    QPushButton *m_restartNodeButton = nullptr;
     QLabel *m_stateLabel = nullptr;
     QProgressBar *m_startProgress = nullptr;
     QElapsedTimer m_loadClock;

@@ -47,6 +47,7 @@ private slots:
     void cleanupTestCase();
     void startActionRunsEveryProcess();
     void addedCometNodeAppears();
+    void restartButtonRestartsANode();
     void loadIsChartedAndKillIsMarked();
     void exportsWriteFiles();
     void logViewFilters();
@@ -141,6 +142,25 @@ void TestPanel::addedCometNodeAppears()
     QTRY_VERIFY_WITH_TIMEOUT(reloaded.count() >= 1, 20000);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->processModel()->rowCount(), rowsBefore + 1, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("comet-2")), QStringLiteral("running"), 5000);
+}
+
+void TestPanel::restartButtonRestartsANode()
+{
+    ProcessTableModel *model = m_window->processModel();
+    const int row = model->rowOf(QStringLiteral("ws-1"));
+    QVERIFY(row >= 0);
+    const qint64 oldPid = model->nodeAt(row).pid;
+    const quint16 oldPort = model->nodeAt(row).port;
+    m_window->processTable()->selectRow(row);
+    QVERIFY(m_window->restartNodeButton()->isEnabled());
+    QTest::mouseClick(m_window->restartNodeButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(model->nodeAt(model->rowOf(QStringLiteral("ws-1"))).pid != oldPid
+                                 && stateOf(QStringLiteral("ws-1")) == QLatin1String("running"),
+                             10000);
+    const auto now = model->nodeAt(model->rowOf(QStringLiteral("ws-1")));
+    QCOMPARE(now.port, oldPort);
+    QCOMPARE(now.restarts, 1);
+    QVERIFY(!processAlive(oldPid));
 }
 
 void TestPanel::loadIsChartedAndKillIsMarked()

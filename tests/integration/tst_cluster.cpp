@@ -39,6 +39,7 @@ private slots:
     void staticClientIsServedThroughNginx();
     void addedNodeTakesConnections();
     void killedNodeLeavesTheOtherServing();
+    void restartedNodesComeBackOnTheirPorts();
     void destroyedClusterLeavesNoProcess();
 
 private:
@@ -385,6 +386,50 @@ void TestCluster::killedNodeLeavesTheOtherServing()
         b.send(QStringLiteral("still serving"));
         QTRY_VERIFY_WITH_TIMEOUT(c.count(EventType::Message) == 1, 5000);
     }
+}
+
+void TestCluster::restartedNodesComeBackOnTheirPorts()
+{
+    // The node killed in the previous test is dead (no --restart): restart starts it at
+    // once; a running one is stopped gracefully first. Both keep their ports, and neither
+    // is reported as a node that exited.
+    QSignalSpy exited(m_cluster.get(), &Cluster::nodeExited);
+    QSignalSpy restarting(m_cluster.get(), &Cluster::nodeRestarting);
+    QString error;
+    const auto before = webSocketNodes();
+    for (const auto &node : before) {
+        const bool wasRunning = node.state == duplex::control::ChildProcess::State::Running;
+        QVERIFY2(m_cluster->restartNode(node.name, &error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     for (const auto &now : webSocketNodes()) {
+                                         if (now.name == node.name)
+                                             return now.state == duplex::control::ChildProcess::State::Running
+                                                 && now.pid != node.pid && now.pid > 0;
+                                     }
+                                     return false;
+                                 }()),
+                                 10000);
+        for (const auto &now : webSocketNodes()) {
+            if (now.name == node.name) {
+                QCOMPARE(now.port, node.port);
+                QCOMPARE(now.restarts, node.restarts + 1);
+            }
+        }
+        qInfo("%s restarted (it was %s)", qPrintable(node.name), wasRunning ? "running" : "dead");
+    }
+    QCOMPARE(restarting.size(), int(before.size()));
+    QVERIFY(exited.isEmpty());
+    // Both serve again, through nginx.
+    QSet<QString> nodes;
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (int i = 0; i < 4; ++i) {
+        clients.push_back(std::make_unique<WsClient>());
+        QVERIFY(clients.back()->open(wsUrl(port(), QStringLiteral("channel=t-restart"))));
+        nodes.insert(clients.back()->welcome().node);
+    }
+    QVERIFY2(nodes.size() >= 2, qPrintable(QStringList(nodes.values()).join(QLatin1Char(' '))));
+    QVERIFY(!m_cluster->restartNode(QStringLiteral("broker"), &error));
+    QVERIFY(!m_cluster->restartNode(QStringLiteral("nope"), &error));
 }
 
 namespace {
