@@ -235,4 +235,15 @@ bool LatencyHistogram::operator==(const LatencyHistogram &other) const
     return m_counts == other.m_counts;
 }
 
+qint64 LatencyHistogram::countBelow(qint64 us) const
+{
+    if (m_counts.empty() || us <= 0)
+        return 0;
+    const int end = std::min(bucketIndex(us), int(m_counts.size()));
+    qint64 total = 0;
+    for (int i = 0; i < end; ++i)
+        total += m_counts[size_t(i)];
+    return total;
+}
+
 } // namespace duplex::load

@@ -41,6 +41,9 @@ public:
     // within 1/256 of the true value below kMaxTrackedUs; p <= 0 gives the exact min,
     // p >= 100 the exact max, an empty histogram 0.
     qint64 percentile(double p) const;
+    // How many recorded values lie below `us` (to bucket precision: whole buckets below
+    // the one holding `us`), for charts that bin the distribution.
+    qint64 countBelow(qint64 us) const;
 
     // Compact form for worker-to-parent reports: only the non-empty buckets.
     // `{"n":count,"sum":..,"min":..,"max":..,"sub":128,"b":[index,count,index,count,...]}`

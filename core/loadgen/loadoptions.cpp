@@ -94,6 +94,8 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     const QCommandLineOption noPresence(QStringLiteral("no-presence"),
                                         QStringLiteral("Subscribers ask not to be sent join/leave events (presence=0). n subscribers connecting\n"
                                                        "otherwise cost n^2/2 join deliveries before the first message."));
+    const QCommandLineOption histograms(QStringLiteral("histograms"),
+                                        QStringLiteral("Interval lines also carry each transport's latency histogram (\"hist\"), for charts."));
     const QCommandLineOption ramp(QStringLiteral("ramp"), QStringLiteral("Subscriber connects per second (default 500)."),
                                   QStringLiteral("per-second"), QStringLiteral("500"));
     const QCommandLineOption interval(QStringLiteral("interval"), QStringLiteral("Milliseconds between JSON lines (default 500)."),
@@ -114,7 +116,7 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     // How a parent starts its workers (loadgen/workerprotocol.h); not for people.
     QCommandLineOption worker(QStringLiteral("worker"), QStringLiteral("Internal: run as worker i of K."), QStringLiteral("i/K"));
     worker.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({protocolOption, transport, clients, publishers, rate, size, messages, duration, channel, url, spread, noPresence, ramp,
+    parser.addOptions({protocolOption, transport, clients, publishers, rate, size, messages, duration, channel, url, spread, noPresence, histograms, ramp,
                        interval, csv, grace, connectTimeout, procs, worker});
 
     auto fail = [&r](const QString &message) {
@@ -173,6 +175,7 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     o.port = quint16(parsedUrl.port(80));
     o.spreadSources = parser.isSet(spread);
     o.presence = !parser.isSet(noPresence);
+    o.histograms = parser.isSet(histograms);
     if (!readDouble(parser.value(ramp), 1, 1e6, &o.rampPerSecond))
         return fail(QStringLiteral("--ramp: expected 1 to 1000000 connects per second, got %1").arg(parser.value(ramp)));
     if (!readInt(parser.value(interval), 50, 60000, &value))
@@ -246,6 +249,8 @@ QStringList loadArguments(const LoadOptions &options)
         arguments << QStringLiteral("--spread-sources");
     if (!options.presence)
         arguments << QStringLiteral("--no-presence");
+    if (options.histograms)
+        arguments << QStringLiteral("--histograms");
     if (!options.csvPath.isEmpty())
         arguments << QStringLiteral("--csv=%1").arg(options.csvPath);
     // --worker i/K sets procs to K itself; a matching --procs is accepted alongside it.

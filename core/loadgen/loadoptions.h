@@ -24,6 +24,7 @@ struct LoadOptions
     quint16 port = 8080;
     bool spreadSources = false; // Comet clients bind 127.0.N.1 so ip_hash spreads them
     bool presence = true;       // false: subscribers ask for messages only (presence=0)
+    bool histograms = false;    // interval lines carry each transport's latency histogram
     double rampPerSecond = 500; // client connects per second
     int intervalMs = 500;       // one JSON line per interval
     QString csvPath;            // per-iteration rows, empty: none

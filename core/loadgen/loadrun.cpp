@@ -278,7 +278,9 @@ void LoadRun::reportInterval()
 
 void LoadRun::emitInterval(qint64 elapsedMs, const QList<load::TransportInterval> &transports)
 {
-    emit intervalReported(load::intervalJsonLine(elapsedMs, transports));
+    // With --histograms the lines carry the merge detail (histogram and sample counts).
+    emit intervalReported(load::intervalJsonLine(elapsedMs, transports,
+                                                 m_options.histograms ? load::IntervalJson::ForMerge : load::IntervalJson::Public));
 }
 
 void LoadRun::stop()

@@ -160,6 +160,7 @@ private slots:
     void percentiles();
     void histogramClamp();
     void histogramEmpty();
+    void histogramCountBelow();
     void histogramMerge_data();
     void histogramMerge();
     void histogramJsonRoundTrip_data();
@@ -594,6 +595,22 @@ void TestLoadStats::sequence()
     QCOMPARE(tracker.highest(), qint64(-1));
     QCOMPARE(tracker.lost(expectedCount), expectedCount);
     QCOMPARE(tracker.received(), qint64(0));
+}
+
+void TestLoadStats::histogramCountBelow()
+{
+    LatencyHistogram h;
+    QCOMPARE(h.countBelow(1000), qint64(0));
+    for (const qint64 us : {5, 50, 500, 5000, 50000, 500000})
+        h.record(us);
+    // Exact below 128 µs; above, to the bucket (under 1%): these edges are far from any value.
+    QCOMPARE(h.countBelow(0), qint64(0));
+    QCOMPARE(h.countBelow(6), qint64(1));
+    QCOMPARE(h.countBelow(100), qint64(2));
+    QCOMPARE(h.countBelow(1000), qint64(3));
+    QCOMPARE(h.countBelow(10000), qint64(4));
+    QCOMPARE(h.countBelow(100000), qint64(5));
+    QCOMPARE(h.countBelow(10000000), qint64(6));
 }
 
 void TestLoadStats::sequenceHugeGap()

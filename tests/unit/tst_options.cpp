@@ -296,6 +296,7 @@ void TestOptions::loadgenRoundTrip_data()
     everything.port = 9191;
     everything.spreadSources = true;
     everything.presence = false;
+    everything.histograms = true;
     everything.rampPerSecond = 333.3333;
     everything.intervalMs = 250;
     everything.csvPath = QStringLiteral("/tmp/with space/-run.csv");
@@ -335,6 +336,7 @@ void TestOptions::loadgenRoundTrip()
     QCOMPARE(o.port, options.port);
     QCOMPARE(o.spreadSources, options.spreadSources);
     QCOMPARE(o.presence, options.presence);
+    QCOMPARE(o.histograms, options.histograms);
     QCOMPARE(o.rampPerSecond, options.rampPerSecond);
     QCOMPARE(o.intervalMs, options.intervalMs);
     QCOMPARE(o.csvPath, options.csvPath);
