@@ -5,6 +5,8 @@
 #include <QFile>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QCursor>
+#include <QToolTip>
 #include <QPen>
 #include <QPixmap>
 #include <QVBoxLayout>
@@ -114,6 +116,16 @@ QLineSeries *LiveChart::ensureSeries(const QString &transport, Metric metric)
     m_chart->addSeries(series);
     series->attachAxis(m_axisX);
     series->attachAxis(m_axisY);
+    // Hover shows the value under the pointer.
+    connect(series, &QLineSeries::hovered, this, [series](const QPointF &point, bool state) {
+        if (state)
+            QToolTip::showText(QCursor::pos(), QStringLiteral("%1\n%2 s: %3 ms")
+                                                   .arg(series->name())
+                                                   .arg(point.x(), 0, 'f', 1)
+                                                   .arg(point.y(), 0, 'f', 2));
+        else
+            QToolTip::hideText();
+    });
     m_series.insert(key, series);
     return series;
 }

@@ -26,6 +26,8 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+
+#include "panel/latencyhistogramchart.h"
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
@@ -70,8 +72,10 @@ MainWindow::MainWindow(const control::ClusterConfig &config, QWidget *parent)
     top->addWidget(m_loadForm);
     top->setStretchFactor(0, 3);
     top->setStretchFactor(1, 1);
+    m_histogram = new LatencyHistogramChart(this);
     auto *tabs = new QTabWidget(this);
     tabs->addTab(createChartPanel(), tr("Live chart"));
+    tabs->addTab(m_histogram, tr("Latency histogram"));
     tabs->addTab(m_logView, tr("Logs"));
     auto *central = new QSplitter(Qt::Vertical, this);
     central->addWidget(top);
@@ -218,6 +222,7 @@ void MainWindow::connectRunner()
     });
     connect(m_runner, &LoadgenRunner::intervalReported, this, [this](const load::IntervalParse &interval) {
         m_chart->addInterval(interval);
+        m_histogram->addInterval(interval);
         m_loadForm->showInterval(interval);
     });
     connect(m_runner, &LoadgenRunner::progressed, m_logs,
@@ -493,7 +498,9 @@ void MainWindow::handleStartLoad()
     }
     options.host = QStringLiteral("127.0.0.1");
     options.port = m_cluster->port();
+    options.histograms = true; // for the histogram view
     m_chart->clear();
+    m_histogram->clear();
     m_loadForm->resetCounters();
     m_loadClock.start();
     QString error;

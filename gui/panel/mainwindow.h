@@ -19,6 +19,7 @@ class LogBuffer;
 
 namespace duplex::gui {
 
+class LatencyHistogramChart;
 class LiveChart;
 class LoadForm;
 class LogView;
@@ -53,6 +54,7 @@ public:
     QTableView *processTable() const { return m_table; }
     LoadForm *loadForm() const { return m_loadForm; }
     LiveChart *liveChart() const { return m_chart; }
+    LatencyHistogramChart *histogramChart() const { return m_histogram; }
     LogView *logView() const { return m_logView; }
     QAction *startAction() const { return m_startAction; }
     QAction *stopAction() const { return m_stopAction; }
@@ -105,6 +107,7 @@ private:
     QTableView *m_table = nullptr;
     LoadForm *m_loadForm = nullptr;
     LiveChart *m_chart = nullptr;
+    LatencyHistogramChart *m_histogram = nullptr;
     LogView *m_logView = nullptr;
     QAction *m_startAction = nullptr;
     QAction *m_stopAction = nullptr;

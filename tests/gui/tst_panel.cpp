@@ -7,6 +7,7 @@
 #include "panel/logview.h"
 #include "control/logbuffer.h"
 #include "panel/mainwindow.h"
+#include "panel/latencyhistogramchart.h"
 #include "panel/processtablemodel.h"
 #include "serverprocess.h"
 #include "util/procstats.h"
@@ -31,6 +32,7 @@
 #include <QToolBar>
 
 #include <csignal>
+#include <numeric>
 #include <memory>
 
 using duplex::control::Cluster;
@@ -216,6 +218,13 @@ void TestPanel::loadIsChartedAndKillIsMarked()
     }
     QCOMPARE(chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)->color(), QColor(0x1f, 0x77, 0xb4));
     QCOMPARE(chart->series(QStringLiteral("comet"), LiveChart::Metric::P50)->color(), QColor(0xff, 0x7f, 0x0e));
+    // The histogram view counted every message each transport delivered (10 clients x 50),
+    // in the bands the chart shows.
+    for (const QString &transport : {QStringLiteral("ws"), QStringLiteral("comet")}) {
+        const QList<qint64> bands = m_window->histogramChart()->bandCounts(transport);
+        QCOMPARE(bands.size(), duplex::gui::LatencyHistogramChart::bandLabels().size());
+        QCOMPARE(std::accumulate(bands.cbegin(), bands.cend(), qint64(0)), qint64(10 * 50));
+    }
     QVERIFY(!m_window->loadForm()->stopButton()->isEnabled());
     QVERIFY(m_window->loadForm()->progressBar()->value() > 0);
     qInfo() << "counters:" << m_window->loadForm()->countersText();
