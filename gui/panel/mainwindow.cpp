@@ -27,7 +27,12 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include "charts/thesischart.h"
 #include "panel/latencyhistogramchart.h"
+
+#include <QChartView>
+
+#include <memory>
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
@@ -73,9 +78,14 @@ MainWindow::MainWindow(const control::ClusterConfig &config, QWidget *parent)
     top->setStretchFactor(0, 3);
     top->setStretchFactor(1, 1);
     m_histogram = new LatencyHistogramChart(this);
+    m_thesisView = new QChartView(this);
+    m_thesisView->setRenderHint(QPainter::Antialiasing);
+    m_thesisView->setToolTip(tr("After a load: per iteration (message), the mean time between consecutive "
+                                "messages over the clients (solid) and the mean latency (dashed)"));
     auto *tabs = new QTabWidget(this);
     tabs->addTab(createChartPanel(), tr("Live chart"));
     tabs->addTab(m_histogram, tr("Latency histogram"));
+    tabs->addTab(m_thesisView, tr("Thesis figure"));
     tabs->addTab(m_logView, tr("Logs"));
     auto *central = new QSplitter(Qt::Vertical, this);
     central->addWidget(top);
@@ -227,8 +237,15 @@ void MainWindow::connectRunner()
     });
     connect(m_runner, &LoadgenRunner::progressed, m_logs,
             [this](const QString &line) { m_logs->append(QStringLiteral("loadgen"), false, line); });
-    connect(m_runner, &LoadgenRunner::finished, this, [this](const load::SummaryParse &summary, const QByteArray &) {
+    connect(m_runner, &LoadgenRunner::finished, this, [this](const load::SummaryParse &summary, const QByteArray &csv) {
         m_loadForm->showSummary(summary);
+        // The thesis's figure, per iteration, once the run's rows are all in.
+        const load::CsvParse rows = load::parseCsv(csv);
+        if (rows.status == load::CsvParse::Status::Ok && !rows.transports.isEmpty()) {
+            // setChart() releases the previous chart without deleting it.
+            const std::unique_ptr<QChart> previous(m_thesisView->chart());
+            m_thesisView->setChart(ThesisChart::build(rows.transports, tr("The thesis's figure for this run, per iteration")));
+        }
         m_loadForm->setRunning(false);
         statusBar()->showMessage(tr("Load finished: %1").arg(m_loadForm->countersText()));
         finishCloseIfDone();

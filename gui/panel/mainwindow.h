@@ -17,6 +17,8 @@ class LoadgenRunner;
 class LogBuffer;
 } // namespace duplex::control
 
+class QChartView;
+
 namespace duplex::gui {
 
 class LatencyHistogramChart;
@@ -55,6 +57,7 @@ public:
     LoadForm *loadForm() const { return m_loadForm; }
     LiveChart *liveChart() const { return m_chart; }
     LatencyHistogramChart *histogramChart() const { return m_histogram; }
+    QChartView *thesisView() const { return m_thesisView; }
     LogView *logView() const { return m_logView; }
     QAction *startAction() const { return m_startAction; }
     QAction *stopAction() const { return m_stopAction; }
@@ -108,6 +111,7 @@ private:
     LoadForm *m_loadForm = nullptr;
     LiveChart *m_chart = nullptr;
     LatencyHistogramChart *m_histogram = nullptr;
+    QChartView *m_thesisView = nullptr;
     LogView *m_logView = nullptr;
     QAction *m_startAction = nullptr;
     QAction *m_stopAction = nullptr;

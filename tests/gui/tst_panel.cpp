@@ -31,6 +31,9 @@
 #include <QTest>
 #include <QToolBar>
 
+#include <QChart>
+#include <QChartView>
+
 #include <csignal>
 #include <numeric>
 #include <memory>
@@ -224,6 +227,14 @@ void TestPanel::loadIsChartedAndKillIsMarked()
         const QList<qint64> bands = m_window->histogramChart()->bandCounts(transport);
         QCOMPARE(bands.size(), duplex::gui::LatencyHistogramChart::bandLabels().size());
         QCOMPARE(std::accumulate(bands.cbegin(), bands.cend(), qint64(0)), qint64(10 * 50));
+    }
+    // The thesis's figure for the run: per transport a line of 50 iterations (49 deltas).
+    const QList<QAbstractSeries *> thesis = m_window->thesisView()->chart()->series();
+    QCOMPARE(thesis.size(), 4); // time between messages and latency, per transport
+    for (QAbstractSeries *series : thesis) {
+        auto *line = qobject_cast<QLineSeries *>(series);
+        QVERIFY(line);
+        QVERIFY2(line->count() >= 49, qPrintable(line->name()));
     }
     QVERIFY(!m_window->loadForm()->stopButton()->isEnabled());
     QVERIFY(m_window->loadForm()->progressBar()->value() > 0);
