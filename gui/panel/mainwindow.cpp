@@ -126,6 +126,11 @@ void MainWindow::createActions()
     m_stopAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+S")));
     m_stopAction->setToolTip(tr("Stop every process of the cluster (Ctrl+Shift+S)"));
     toolbar->addSeparator();
+    m_thesisAction = toolbar->addAction(tr("Run thesis experiment"), this, &MainWindow::handleRunThesis);
+    m_thesisAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+T")));
+    m_thesisAction->setToolTip(tr("The 2016 thesis's experiment in one click: 100 clients per transport, 100 messages "
+                                  "of 16 characters, Comet against WebSocket (Ctrl+T)"));
+    toolbar->addSeparator();
     m_addWebSocketAction = toolbar->addAction(tr("Add WebSocket node"), this,
                                               [this] { handleAddNode(NodeRole::WebSocket); });
     m_addWebSocketAction->setToolTip(tr("Start one more WebSocket node; nginx takes it in once it is ready"));
@@ -268,6 +273,7 @@ void MainWindow::updateActions()
     m_addCometAction->setEnabled(running);
     m_openWebClientAction->setEnabled(running);
     m_showNginxConfigAction->setEnabled(running);
+    m_thesisAction->setEnabled(running);
     m_loadForm->setStartEnabled(running);
     const QString selected = selectedNode();
     const int row = m_model->rowOf(selected);
@@ -500,6 +506,12 @@ void MainWindow::handleNodeExited(const QString &name, const QString &descriptio
     if (!stderrTail.isEmpty())
         text += QStringLiteral("\n\n") + stderrTail.join(QLatin1Char('\n'));
     showError(tr("A node exited"), text);
+}
+
+void MainWindow::handleRunThesis()
+{
+    m_loadForm->applyThesisPreset();
+    handleStartLoad();
 }
 
 void MainWindow::handleStartLoad()

@@ -65,6 +65,7 @@ public:
     QAction *addCometAction() const { return m_addCometAction; }
     QAction *openWebClientAction() const { return m_openWebClientAction; }
     QAction *showNginxConfigAction() const { return m_showNginxConfigAction; }
+    QAction *thesisAction() const { return m_thesisAction; }
     QPushButton *stopNodeButton() const { return m_stopNodeButton; }
     QPushButton *killNodeButton() const { return m_killNodeButton; }
     QPushButton *restartNodeButton() const { return m_restartNodeButton; }
@@ -98,6 +99,7 @@ private:
     void handleClusterFailed(const QString &reason);
     void handleClusterStopped();
     void handleNodeExited(const QString &name, const QString &description, const QStringList &stderrTail);
+    void handleRunThesis();
     void handleStartLoad();
     void handleStopLoad();
     void handleExportPng();
@@ -119,6 +121,7 @@ private:
     QAction *m_addCometAction = nullptr;
     QAction *m_openWebClientAction = nullptr;
     QAction *m_showNginxConfigAction = nullptr;
+    QAction *m_thesisAction = nullptr;
     QPushButton *m_stopNodeButton = nullptr;
     QPushButton *m_killNodeButton = nullptr;
     QPushButton *m_restartNodeButton = nullptr;

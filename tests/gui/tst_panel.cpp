@@ -58,6 +58,7 @@ private slots:
     void logViewFilters();
     void nginxConfigIsShown();
     void formValuesAreRemembered();
+    void thesisIsOneClick();
     void closeStopsEveryChild();
 
 private:
@@ -350,6 +351,23 @@ void TestPanel::formValuesAreRemembered()
     QCOMPARE(thesis.rate, 200.0);
     QVERIFY(thesis.spreadSources);
     QCOMPARE(thesis.transports.size(), 2);
+}
+
+void TestPanel::thesisIsOneClick()
+{
+    // One click on the toolbar runs the thesis's experiment: the preset, then the load.
+    duplex::control::LoadgenRunner *runner = m_window->loadRunner();
+    QSignalSpy finished(runner, &duplex::control::LoadgenRunner::finished);
+    QVERIFY(m_window->thesisAction()->isEnabled());
+    clickAction(m_window->thesisAction());
+    QVERIFY(runner->isRunning());
+    const duplex::loadgen::LoadOptions options = m_window->loadForm()->options();
+    QCOMPARE(options.clients, 100);
+    QCOMPARE(options.messages, qint64(100));
+    QCOMPARE(options.size, 16);
+    QCOMPARE(options.transports.size(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 90000);
+    QCOMPARE(m_window->thesisView()->chart()->series().size(), 4);
 }
 
 void TestPanel::closeStopsEveryChild()
