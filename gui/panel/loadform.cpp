@@ -12,6 +12,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace duplex::gui {
 
 namespace {
@@ -34,7 +36,8 @@ LoadForm::LoadForm(QWidget *parent)
     , m_publishers(spinBox(1, 1000, tr("Publishers (they share the rate)"), this))
     , m_rate(new QDoubleSpinBox(this))
     , m_size(spinBox(16, 1 << 20, tr("Characters per message (at least 16: the header)"), this))
-    , m_messages(spinBox(1, 100000000, tr("Messages to publish"), this))
+    , m_messages(spinBox(0, 100000000, tr("Messages to publish; 0: publish for the duration instead"), this))
+    , m_duration(new QDoubleSpinBox(this))
     , m_procs(spinBox(1, 64, tr("Processes holding the subscribers"), this))
     , m_spread(new QCheckBox(tr("Spread sources"), this))
     , m_preset(new QPushButton(tr("Thesis preset"), this))
@@ -69,6 +72,16 @@ LoadForm::LoadForm(QWidget *parent)
     form->addRow(tr("Rate (msg/s)"), m_rate);
     form->addRow(tr("Size (chars)"), m_size);
     form->addRow(tr("Messages"), m_messages);
+    // 0 messages means "for a duration", the generator's --duration.
+    m_messages->setSpecialValueText(tr("by duration"));
+    m_duration->setRange(0.1, 86400);
+    m_duration->setDecimals(1);
+    m_duration->setSuffix(tr(" s"));
+    m_duration->setValue(10);
+    m_duration->setToolTip(tr("Seconds of publishing, when Messages is 0"));
+    m_duration->setEnabled(false);
+    connect(m_messages, &QSpinBox::valueChanged, m_duration, [this](int value) { m_duration->setEnabled(value == 0); });
+    form->addRow(tr("Duration"), m_duration);
     form->addRow(tr("Processes"), m_procs);
     form->addRow(QString(), m_spread);
 
@@ -119,6 +132,7 @@ loadgen::LoadOptions LoadForm::options() const
     options.rate = m_rate->value();
     options.size = m_size->value();
     options.messages = m_messages->value();
+    options.durationSeconds = m_duration->value();
     options.procs = m_procs->value();
     options.spreadSources = m_spread->isChecked();
     return options;
@@ -133,6 +147,7 @@ void LoadForm::setOptions(const loadgen::LoadOptions &options)
     m_rate->setValue(options.rate);
     m_size->setValue(options.size);
     m_messages->setValue(int(std::min<qint64>(options.messages, m_messages->maximum())));
+    m_duration->setValue(options.durationSeconds);
     m_procs->setValue(options.procs);
     m_spread->setChecked(options.spreadSources);
 }
@@ -167,7 +182,9 @@ void LoadForm::resetCounters()
     m_receivedSoFar = 0;
     m_reconnectsSoFar = 0;
     const loadgen::LoadOptions o = options();
-    m_expected = qint64(o.clients) * o.transports.size() * o.messages;
+    // By duration: as many messages as the rate publishes in it.
+    const qint64 messages = o.messages > 0 ? o.messages : qint64(std::llround(o.durationSeconds * o.rate));
+    m_expected = qint64(o.clients) * o.transports.size() * messages;
     m_progress->setRange(0, 1000);
     m_progress->setValue(0);
     m_connected->setText(QStringLiteral("0"));
@@ -223,6 +240,7 @@ void LoadForm::saveSettings() const
     settings.setValue(QStringLiteral("rate"), o.rate);
     settings.setValue(QStringLiteral("size"), o.size);
     settings.setValue(QStringLiteral("messages"), o.messages);
+    settings.setValue(QStringLiteral("duration"), o.durationSeconds);
     settings.setValue(QStringLiteral("procs"), o.procs);
     settings.setValue(QStringLiteral("spreadSources"), o.spreadSources);
 }
@@ -240,6 +258,7 @@ void LoadForm::restoreSettings()
     o.rate = settings.value(QStringLiteral("rate"), o.rate).toDouble();
     o.size = settings.value(QStringLiteral("size"), o.size).toInt();
     o.messages = settings.value(QStringLiteral("messages"), o.messages).toLongLong();
+    o.durationSeconds = settings.value(QStringLiteral("duration"), o.durationSeconds).toDouble();
     o.procs = settings.value(QStringLiteral("procs"), o.procs).toInt();
     o.spreadSources = settings.value(QStringLiteral("spreadSources"), o.spreadSources).toBool();
     setOptions(o);

@@ -55,6 +55,7 @@ private:
     QDoubleSpinBox *m_rate;
     QSpinBox *m_size;
     QSpinBox *m_messages;
+    QDoubleSpinBox *m_duration;
     QSpinBox *m_procs;
     QCheckBox *m_spread;
     QPushButton *m_preset;

@@ -58,6 +58,7 @@ private slots:
     void logViewFilters();
     void nginxConfigIsShown();
     void formValuesAreRemembered();
+    void durationInsteadOfMessages();
     void thesisIsOneClick();
     void closeStopsEveryChild();
 
@@ -351,6 +352,21 @@ void TestPanel::formValuesAreRemembered()
     QCOMPARE(thesis.rate, 200.0);
     QVERIFY(thesis.spreadSources);
     QCOMPARE(thesis.transports.size(), 2);
+}
+
+void TestPanel::durationInsteadOfMessages()
+{
+    // Messages 0 means "by duration", as the generator's --duration.
+    duplex::gui::LoadForm form;
+    duplex::loadgen::LoadOptions options;
+    options.messages = 0;
+    options.durationSeconds = 2.5;
+    form.setOptions(options);
+    QCOMPARE(form.options().messages, qint64(0));
+    QCOMPARE(form.options().durationSeconds, 2.5);
+    options.messages = 40;
+    form.setOptions(options);
+    QCOMPARE(form.options().messages, qint64(40));
 }
 
 void TestPanel::thesisIsOneClick()
