@@ -6,6 +6,7 @@
 #include "control/cluster.h"
 #include "http/metrics.h"
 #include "httpcall.h"
+#include "testcluster.h"
 #include "protocol/codec.h"
 #include "wsclient.h"
 
@@ -117,38 +118,13 @@ std::unique_ptr<Cluster> startCluster(int holdSeconds,
 {
     duplex::control::ClusterConfig config;
     config.cometBalance = balance;
-    config.webSocketNodes = 1;
-    config.cometNodes = 2;
     config.cometHoldSeconds = holdSeconds;
-    config.port = 0;
-    config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
     config.statsIntervalMs = 200;
-    auto cluster = std::make_unique<Cluster>(config);
-    QSignalSpy started(cluster.get(), &Cluster::started);
-    QSignalSpy failed(cluster.get(), &Cluster::startFailed);
-    cluster->start();
-    if (!QTest::qWaitFor([&] { return !started.isEmpty() || !failed.isEmpty(); }, 20000) || !failed.isEmpty()) {
-        qWarning("cluster did not start: %s", failed.isEmpty() ? "timeout" : qPrintable(failed.first().first().toString()));
-        return nullptr;
-    }
+    QString error;
+    auto cluster = startTestCluster(1, 2, &error, config);
+    if (!cluster)
+        qWarning("cluster did not start: %s", qPrintable(error));
     return cluster;
-}
-
-// Stops the cluster and checks that none of its processes survived.
-bool stopCluster(Cluster *cluster)
-{
-    QSignalSpy stopped(cluster, &Cluster::stopped);
-    const auto nodes = cluster->nodes();
-    cluster->stop();
-    if (!QTest::qWaitFor([&] { return !stopped.isEmpty(); }, 10000))
-        return false;
-    for (const auto &node : nodes) {
-        if (node.pid != 0 && QFile::exists(QStringLiteral("/proc/%1").arg(node.pid))) {
-            qWarning("%s survived the stop", qPrintable(node.name));
-            return false;
-        }
-    }
-    return true;
 }
 
 QList<duplex::control::NodeStatus> runningCometNodes(const Cluster &cluster)
@@ -184,7 +160,7 @@ void TestComet::initTestCase()
 void TestComet::cleanupTestCase()
 {
     if (m_cluster)
-        QVERIFY(stopCluster(m_cluster.get()));
+        QVERIFY(stopTestCluster(m_cluster.get()));
 }
 
 QList<duplex::control::NodeStatus> TestComet::cometNodes() const
@@ -602,7 +578,7 @@ void TestComet::thousandParkedPollsAnsweredByOnePublish()
         QCOMPARE(events.first().data.toString(), QStringLiteral("all"));
     }
     connections.clear();
-    QVERIFY(stopCluster(cluster.get()));
+    QVERIFY(stopTestCluster(cluster.get()));
 }
 
 void TestComet::ipHashSpreadsSourceAddresses()
@@ -696,7 +672,7 @@ void TestComet::clientBalanceKeepsAClientOnOneNode()
                                     .value("duplex_connections", 0);
         QVERIFY2(sessions > 0 && sessions < kClients, qPrintable(node.name + QLatin1Char(' ') + QString::number(sessions)));
     }
-    QVERIFY(stopCluster(cluster.get()));
+    QVERIFY(stopTestCluster(cluster.get()));
 }
 
 void TestComet::addedCometNodeTakesPolls()

@@ -1,6 +1,7 @@
 // duplex-loadgen against a real cluster (broker, two WebSocket and two Comet nodes, nginx)
 // started by the core's Cluster: small bounded runs whose reports must add up.
 #include "control/cluster.h"
+#include "testcluster.h"
 #include "load/loadreport.h"
 
 #include <QProcess>
@@ -120,24 +121,15 @@ private:
 
 void TestLoadgen::initTestCase()
 {
-    duplex::control::ClusterConfig config;
-    config.webSocketNodes = 2;
-    config.cometNodes = 2;
-    config.port = 0;
-    config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
-    m_cluster = std::make_unique<Cluster>(config);
-    QSignalSpy started(m_cluster.get(), &Cluster::started);
-    QSignalSpy failed(m_cluster.get(), &Cluster::startFailed);
-    m_cluster->start();
-    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty() || !failed.isEmpty(), 20000);
-    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QString error;
+    m_cluster = startTestCluster(2, 2, &error);
+    QVERIFY2(m_cluster, qPrintable(error));
 }
 
 void TestLoadgen::cleanupTestCase()
 {
-    QSignalSpy stopped(m_cluster.get(), &Cluster::stopped);
-    m_cluster->stop();
-    QTRY_VERIFY_WITH_TIMEOUT(!stopped.isEmpty(), 10000);
+    if (m_cluster)
+        QVERIFY(stopTestCluster(m_cluster.get()));
 }
 
 void TestLoadgen::smallRunAddsUp()

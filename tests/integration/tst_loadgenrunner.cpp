@@ -1,6 +1,7 @@
 // core/control/loadgenrunner.{h,cpp} running the real duplex-loadgen against a real cluster
 // (broker, two WebSocket and two Comet nodes, nginx) started by the core's Cluster.
 #include "control/cluster.h"
+#include "testcluster.h"
 #include "control/loadgenrunner.h"
 
 #include <QFile>
@@ -66,24 +67,15 @@ private:
 
 void TestLoadgenRunner::initTestCase()
 {
-    duplex::control::ClusterConfig config;
-    config.webSocketNodes = 2;
-    config.cometNodes = 2;
-    config.port = 0;
-    config.binDir = QStringLiteral(DUPLEX_BIN_DIR);
-    m_cluster = std::make_unique<Cluster>(config);
-    QSignalSpy started(m_cluster.get(), &Cluster::started);
-    QSignalSpy failed(m_cluster.get(), &Cluster::startFailed);
-    m_cluster->start();
-    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty() || !failed.isEmpty(), 20000);
-    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QString error;
+    m_cluster = startTestCluster(2, 2, &error);
+    QVERIFY2(m_cluster, qPrintable(error));
 }
 
 void TestLoadgenRunner::cleanupTestCase()
 {
-    QSignalSpy stopped(m_cluster.get(), &Cluster::stopped);
-    m_cluster->stop();
-    QTRY_VERIFY_WITH_TIMEOUT(!stopped.isEmpty(), 10000);
+    if (m_cluster)
+        QVERIFY(stopTestCluster(m_cluster.get()));
 }
 
 void TestLoadgenRunner::runReportsIntervalsSummaryAndCsv()
