@@ -2,6 +2,7 @@
 
 #include "control/httpprobe.h"
 #include "http/metrics.h"
+#include "nginx/nginxchild.h"
 #include "util/ids.h"
 #include "util/procstats.h"
 #include "util/serveroptions.h"
@@ -11,9 +12,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QStandardPaths>
-#include <QRandomGenerator>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
@@ -51,40 +49,6 @@ QString binaryFor(NodeRole role)
 bool isBalancedNode(NodeRole role)
 {
     return role == NodeRole::WebSocket || role == NodeRole::Comet;
-}
-
-// Binds the port for a moment to learn whether nginx could.
-QString checkPortFree(quint16 port)
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, port))
-        return QStringLiteral("port %1 on 127.0.0.1 is already in use (%2)").arg(port).arg(probe.errorString());
-    return {};
-}
-
-// A free port for nginx, which cannot report one it chose itself. Taken below the
-// kernel's ephemeral range: ports in that range are also the local ends of outgoing
-// connections, and under load (thousands of client sockets) one of them can take the
-// port between this probe and nginx's bind.
-quint16 pickFreePort()
-{
-    int ephemeralLow = 32768;
-    QFile range(QStringLiteral("/proc/sys/net/ipv4/ip_local_port_range"));
-    if (range.open(QIODevice::ReadOnly)) {
-        const int low = range.readAll().simplified().split(' ').value(0).toInt();
-        if (low > 2048)
-            ephemeralLow = low;
-    }
-    const int first = std::max(1024, ephemeralLow / 2);
-    for (int attempt = 0; attempt < 64; ++attempt) {
-        const quint16 candidate = quint16(first + int(QRandomGenerator::global()->bounded(ephemeralLow - first)));
-        QTcpServer probe;
-        if (probe.listen(QHostAddress::LocalHost, candidate))
-            return candidate;
-    }
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
 }
 
 } // namespace
@@ -154,46 +118,18 @@ QString Cluster::preflight()
         if (!binary.isExecutable())
             return QStringLiteral("%1 is not built: no executable %2").arg(binaryFor(role), binary.absoluteFilePath());
     }
-    m_nginxProgram = m_config.nginxProgram;
-    if (m_nginxProgram.isEmpty()) {
-        m_nginxProgram = QStandardPaths::findExecutable(QStringLiteral("nginx"));
-        if (m_nginxProgram.isEmpty())
-            m_nginxProgram = QStandardPaths::findExecutable(QStringLiteral("nginx"), {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin")});
-    }
-    if (m_nginxProgram.isEmpty() || !QFileInfo(m_nginxProgram).isExecutable())
-        return QStringLiteral("nginx not found%1: install it with `apt-get install nginx-light`")
-            .arg(m_config.nginxProgram.isEmpty() ? QString() : QStringLiteral(" at ") + m_config.nginxProgram);
-    if (m_config.port == 0) {
-        m_port = pickFreePort();
-    } else {
-        const QString busy = checkPortFree(m_config.port);
-        if (!busy.isEmpty())
-            return busy;
-        m_port = m_config.port;
-    }
-    if (m_config.runtimeDir.isEmpty()) {
-        m_tempDir = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/duplex-XXXXXX"));
-        if (!m_tempDir->isValid())
-            return QStringLiteral("cannot create a runtime directory in %1: %2").arg(QDir::tempPath(), m_tempDir->errorString());
-        m_runtimeDir = m_tempDir->path();
-    } else {
-        m_runtimeDir = QFileInfo(m_config.runtimeDir).absoluteFilePath();
-    }
-    for (const char *sub : {"logs", "temp"}) {
-        if (!QDir().mkpath(m_runtimeDir + QLatin1Char('/') + QLatin1String(sub)))
-            return QStringLiteral("cannot create %1/%2").arg(m_runtimeDir, QLatin1String(sub));
-    }
-    return {};
+    QString error = nginx::findProgram(m_config.nginxProgram, &m_nginxProgram);
+    if (error.isEmpty())
+        error = nginx::reservePort(m_config.port, &m_port);
+    if (error.isEmpty())
+        error = nginx::prepareRuntimeDir(m_config.runtimeDir, QStringLiteral("duplex-XXXXXX"), &m_tempDir, &m_runtimeDir);
+    return error;
 }
 
 QStringList Cluster::nodeArguments(const QString &name, NodeRole role, quint16 port, quint16 adminPort) const
 {
-    if (role == NodeRole::Nginx) {
-        return {QStringLiteral("-p"), m_runtimeDir + QLatin1Char('/'),
-                QStringLiteral("-e"), m_runtimeDir + QStringLiteral("/logs/error.log"),
-                QStringLiteral("-c"), m_runtimeDir + QStringLiteral("/nginx.conf"),
-                QStringLiteral("-g"), QStringLiteral("daemon off;")};
-    }
+    if (role == NodeRole::Nginx)
+        return nginx::childArguments(m_runtimeDir);
     QStringList args = {QStringLiteral("--name"), name,
                         QStringLiteral("--port"), QString::number(port),
                         QStringLiteral("--admin-port"), QString::number(adminPort)};

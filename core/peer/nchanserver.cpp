@@ -2,14 +2,13 @@
 
 #include "control/childprocess.h"
 #include "control/httpprobe.h"
+#include "nginx/nginxchild.h"
 #include "util/procstats.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QHostAddress>
-#include <QStandardPaths>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -26,22 +25,6 @@ constexpr int kProbeIntervalMs = 50;
 constexpr int kReapIntervalMs = 20;
 constexpr int kReapChecks = 150; // 3 s: a SIGKILLed process is gone long before
 constexpr int kStopGraceMs = 3000;
-
-// Binds the port for a moment to learn whether nginx could.
-QString checkPortFree(quint16 port)
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, port))
-        return QStringLiteral("port %1 on 127.0.0.1 is already in use (%2)").arg(port).arg(probe.errorString());
-    return {};
-}
-
-quint16 pickFreePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 // Whether `pid` is a process that still runs. A zombie counts as gone: here nobody may
 // reap the orphaned workers of a killed master (PID 1 of a container often does not).
@@ -145,10 +128,7 @@ void NchanServer::start()
     control::ChildSpec spec;
     spec.name = QStringLiteral("nchan");
     spec.program = m_nginxProgram;
-    spec.arguments = {QStringLiteral("-p"), m_runtimeDir + QLatin1Char('/'),
-                      QStringLiteral("-e"), m_runtimeDir + QStringLiteral("/logs/error.log"),
-                      QStringLiteral("-c"), m_runtimeDir + QStringLiteral("/nginx.conf"),
-                      QStringLiteral("-g"), QStringLiteral("daemon off;")};
+    spec.arguments = nginx::childArguments(m_runtimeDir);
     // nginx says nothing when it serves: readiness is the health location answering.
     spec.readyLine = false;
     // The master must hear of our death and take its workers down with it.
@@ -164,40 +144,18 @@ QString NchanServer::preflight()
 {
     if (m_options.workers < 1)
         return QStringLiteral("nchan needs at least one nginx worker (workers = %1)").arg(m_options.workers);
-    m_nginxProgram = m_options.nginxProgram;
-    if (m_nginxProgram.isEmpty()) {
-        m_nginxProgram = QStandardPaths::findExecutable(QStringLiteral("nginx"));
-        if (m_nginxProgram.isEmpty())
-            m_nginxProgram = QStandardPaths::findExecutable(QStringLiteral("nginx"), {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin")});
-    }
-    if (m_nginxProgram.isEmpty() || !QFileInfo(m_nginxProgram).isExecutable())
-        return QStringLiteral("nginx not found%1: install it with `apt-get install nginx-light`")
-            .arg(m_options.nginxProgram.isEmpty() ? QString() : QStringLiteral(" at ") + m_options.nginxProgram);
+    if (const QString error = nginx::findProgram(m_options.nginxProgram, &m_nginxProgram); !error.isEmpty())
+        return error;
     // nginx would name the problem too, but only as a dlopen() error in its log.
     if (!QFileInfo(m_options.modulePath).isFile())
         return QStringLiteral("the nchan module %1 is missing: install libnginx-mod-nchan "
                               "(`apt-get install libnginx-mod-nchan`)")
             .arg(m_options.modulePath);
-    if (m_options.port == 0) {
-        m_port = pickFreePort();
-    } else {
-        const QString busy = checkPortFree(m_options.port);
-        if (!busy.isEmpty())
-            return busy;
-        m_port = m_options.port;
-    }
-    if (m_options.runtimeDir.isEmpty()) {
-        m_tempDir = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/duplex-nchan-XXXXXX"));
-        if (!m_tempDir->isValid())
-            return QStringLiteral("cannot create a runtime directory in %1: %2").arg(QDir::tempPath(), m_tempDir->errorString());
-        m_runtimeDir = m_tempDir->path();
-    } else {
-        m_runtimeDir = QFileInfo(m_options.runtimeDir).absoluteFilePath();
-    }
-    for (const char *sub : {"logs", "temp"}) {
-        if (!QDir().mkpath(m_runtimeDir + QLatin1Char('/') + QLatin1String(sub)))
-            return QStringLiteral("cannot create %1/%2").arg(m_runtimeDir, QLatin1String(sub));
-    }
+    QString error = nginx::reservePort(m_options.port, &m_port);
+    if (error.isEmpty())
+        error = nginx::prepareRuntimeDir(m_options.runtimeDir, QStringLiteral("duplex-nchan-XXXXXX"), &m_tempDir, &m_runtimeDir);
+    if (!error.isEmpty())
+        return error;
     NchanSettings settings;
     settings.prefix = m_runtimeDir;
     settings.port = m_port;
