@@ -68,9 +68,11 @@ void UpCommand::handleStarted()
     lines << QStringLiteral("Duplex is up:");
     lines << QStringLiteral("  web client  %1").arg(url);
     QJsonArray pids;
+    QJsonObject nodes;
     QStringList wsNodes, cometNodes;
     for (const NodeStatus &n : m_cluster->nodes()) {
         pids.append(n.pid);
+        nodes.insert(n.name, QJsonObject{{QStringLiteral("pid"), n.pid}, {QStringLiteral("port"), n.port}});
         if (n.role == NodeRole::WebSocket)
             wsNodes << QStringLiteral("%1 :%2").arg(n.name).arg(n.port);
         else if (n.role == NodeRole::Comet)
@@ -88,7 +90,8 @@ void UpCommand::handleStarted()
                           {QStringLiteral("port"), m_cluster->port()},
                           {QStringLiteral("url"), url},
                           {QStringLiteral("runtimeDir"), m_cluster->runtimeDir()},
-                          {QStringLiteral("pids"), pids}});
+                          {QStringLiteral("pids"), pids},
+                          {QStringLiteral("nodes"), nodes}});
 }
 
 void UpCommand::handleStats(const QList<NodeStatus> &nodes)

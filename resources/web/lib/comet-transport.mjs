@@ -1,0 +1,136 @@
+// The Comet (long-polling) transport of the thesis: GET /xhr/subscribe without a clientId
+// answers [welcome] at once; with clientId and since it is held until there are events
+// after since (or answered [] after the hold time). One loop sends the polls, so there is
+// never more than one in flight. Publishes are separate POSTs to /xhr/publish.
+import { Transport } from './transport.mjs';
+
+// Longer than any hold time the nodes use (25 s by default) plus nginx's margin; a poll not
+// answered by then is taken as lost and sent again.
+const POLL_TIMEOUT_MS = 90000;
+const PUBLISH_TIMEOUT_MS = 10000;
+
+class HttpError extends Error {
+  constructor(status, body) {
+    const code = body?.code ? `${body.code}: ` : '';
+    super(`HTTP ${status}${body?.message || body?.code ? ` (${code}${body.message ?? ''})` : ''}`);
+    this.status = status;
+    // A request the server calls malformed will be malformed the next time too.
+    this.fatal = [400, 404, 405, 413].includes(status);
+  }
+}
+
+export class CometTransport extends Transport {
+  constructor(options) {
+    super(options);
+    this.kind = 'comet';
+    this.running = false;
+    this.abort = null;
+    this.pollsInFlight = 0;
+    this.maxPollsInFlight = 0; // kept for the tests: must never exceed 1
+  }
+
+  start() {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.loop();
+  }
+
+  stop() {
+    this.running = false;
+    this.abort?.abort();
+    this.setState('stopped');
+  }
+
+  async loop() {
+    const signal = this.abort.signal;
+    let needWelcome = true;
+    this.setState('connecting', { attempt: 0 });
+    while (this.running && !signal.aborted) {
+      try {
+        if (needWelcome) {
+          // The welcome request is answered at once and starts no session; on a resume it
+          // tells where the channel is now (our clientId is kept), so catching up can be shown.
+          const welcome = (await this.request(`/xhr/subscribe?${this.query({ withClient: false })}`, { signal }))
+            .find((e) => e?.type === 'welcome');
+          if (!welcome) throw new Error('the subscribe answer had no welcome');
+          this.handleWelcome(welcome, { keepClientId: true });
+          needWelcome = false;
+        }
+        this.pollsInFlight += 1;
+        this.maxPollsInFlight = Math.max(this.maxPollsInFlight, this.pollsInFlight);
+        let events;
+        try {
+          events = await this.request(`/xhr/subscribe?${this.query()}`, { signal, timeoutMs: POLL_TIMEOUT_MS });
+        } finally {
+          this.pollsInFlight -= 1;
+        }
+        this.handleEvents(events);
+      } catch (error) {
+        if (!this.running || signal.aborted) break;
+        if (error.fatal) {
+          this.running = false;
+          this.setState('failed', { reason: error.message });
+          break;
+        }
+        needWelcome = true;
+        const delay = this.connectionLost(error.message);
+        await sleep(delay, signal);
+        if (this.running && !signal.aborted) this.setState('connecting', { attempt: this.backoff.attempts });
+      }
+    }
+  }
+
+  // GET or POST through fetch with a timeout; resolves to the parsed JSON body of a 200.
+  async request(path, { signal, method = 'GET', body, timeoutMs = PUBLISH_TIMEOUT_MS } = {}) {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(new URL(path, this.origin), {
+        method,
+        body,
+        headers: body ? { 'Content-Type': 'application/json' } : undefined,
+        cache: 'no-store',
+        signal: controller.signal,
+      });
+      const text = await response.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        if (response.ok) throw new Error(`unreadable answer from the server: ${text.slice(0, 100)}`);
+      }
+      if (!response.ok) throw new HttpError(response.status, json);
+      return json;
+    } catch (error) {
+      if (controller.signal.aborted && !signal?.aborted) throw new Error(`no answer within ${timeoutMs / 1000} s`);
+      if (error instanceof TypeError) throw new Error('the server could not be reached');
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async publish(data) {
+    if (!this.clientId || !this.running) throw new Error('not connected');
+    const params = new URLSearchParams({ channel: this.channel, clientId: this.clientId });
+    const answer = await this.request(`/xhr/publish?${params}`, { method: 'POST', body: JSON.stringify({ data }) });
+    if (!Number.isInteger(answer?.seq)) throw new Error('the publish answer had no seq');
+    return answer.seq;
+  }
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
