@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QJsonArray>
+#include <QSet>
 #include <QTcpServer>
 #include <QTest>
 
@@ -42,6 +43,7 @@ class TestDuplexctl final : public QObject
 private slots:
     void helpExitsZero();
     void sigtermStopsEveryProcess();
+    void readyLineNamesEveryNode();
     void sigkillLeavesNoProcessBehind();
     void nodeDeathIsReportedAndRestarted();
     void portInUseIsAOneLineError();
@@ -100,6 +102,33 @@ void TestDuplexctl::sigtermStopsEveryProcess()
     for (qint64 pid : pids)
         QTRY_VERIFY2_WITH_TIMEOUT(!processAlive(pid), qPrintable(QStringLiteral("pid %1 survived").arg(pid)), 5000);
     QVERIFY2(!QFile::exists(runtimeDir), qPrintable(runtimeDir));
+}
+
+void TestDuplexctl::readyLineNamesEveryNode()
+{
+    ServerProcess ctl;
+    const QList<qint64> pids = startCluster(ctl);
+    QVERIFY2(!pids.isEmpty(), qPrintable(ctl.output()));
+    const QJsonObject nodes = ctl.ready().value(QStringLiteral("nodes")).toObject();
+    QStringList names = nodes.keys();
+    names.sort();
+    QCOMPARE(names, (QStringList{QStringLiteral("broker"), QStringLiteral("comet-1"), QStringLiteral("comet-2"), QStringLiteral("nginx"),
+                                 QStringLiteral("static"), QStringLiteral("ws-1"), QStringLiteral("ws-2")}));
+    QSet<qint64> named;
+    for (const QJsonValue &node : nodes)
+        named.insert(node.toObject().value(QStringLiteral("pid")).toInteger());
+    QSet<qint64> listed;
+    for (const QJsonValue &v : ctl.ready().value(QStringLiteral("pids")).toArray())
+        listed.insert(v.toInteger());
+    QCOMPARE(named, listed);
+    QCOMPARE(nodes.value(QStringLiteral("nginx")).toObject().value(QStringLiteral("port")).toInt(), int(ctl.port()));
+    // Each WebSocket node's port reaches that node: its welcome names it.
+    for (const QString &name : {QStringLiteral("ws-1"), QStringLiteral("ws-2")}) {
+        WsClient client;
+        QVERIFY(client.open(wsUrl(quint16(nodes.value(name).toObject().value(QStringLiteral("port")).toInt()))));
+        QCOMPARE(client.events().first().node, name);
+    }
+    QVERIFY(ctl.terminate(15000));
 }
 
 void TestDuplexctl::sigkillLeavesNoProcessBehind()
