@@ -21,6 +21,7 @@ namespace {
 
 const QString kSubscribePath = QStringLiteral("/xhr/subscribe");
 const QString kPublishPath = QStringLiteral("/xhr/publish");
+const QString kLeavePath = QStringLiteral("/xhr/leave");
 
 qint64 nowMs()
 {
@@ -103,6 +104,8 @@ void CometNode::registerMetrics(http::Metrics &metrics)
                 [this] { return double(m_rateLimited); });
     metrics.add("duplex_sessions_expired_total", K::Counter, "Comet clients that stopped polling and left.",
                 [this] { return double(m_sessionsExpired); });
+    metrics.add("duplex_sessions_left_total", K::Counter, "Comet clients that left with POST /xhr/leave.",
+                [this] { return double(m_sessionsLeft); });
     metrics.add("duplex_bus_events_in_total", K::Counter, "Sequenced events received from the broker.",
                 [this] { return double(m_hub->eventsReceived()); });
     metrics.add("duplex_history_requests_total", K::Counter, "Polls served from the broker's history.",
@@ -122,17 +125,21 @@ void CometNode::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
         handlePublish(request, socket);
         return;
     }
+    if (path == kLeavePath && method == QHttpServerRequest::Method::Post) {
+        handleLeave(request, socket);
+        return;
+    }
     ++m_badRequests;
     QHttpServerResponder responder = http::HttpService::responderFor(request, socket);
-    if (path == kSubscribePath || path == kPublishPath) {
+    if (path == kSubscribePath || path == kPublishPath || path == kLeavePath) {
         const QByteArray allowed = path == kSubscribePath ? "GET" : "POST";
         respondError(responder, Status::MethodNotAllowed, QStringLiteral("method_not_allowed"),
                      QStringLiteral("%1 takes %2 only").arg(path, QString::fromLatin1(allowed)), {{"Allow", allowed}});
         return;
     }
     respondError(responder, Status::NotFound, QStringLiteral("not_found"),
-                 QStringLiteral("no such path: %1 (Comet paths are %2 and %3)")
-                     .arg(path.left(200), kSubscribePath, kPublishPath));
+                 QStringLiteral("no such path: %1 (Comet paths are %2, %3 and %4)")
+                     .arg(path.left(200), kSubscribePath, kPublishPath, kLeavePath));
 }
 
 void CometNode::handleSubscribe(const QHttpServerRequest &request, QTcpSocket *socket)
@@ -477,11 +484,48 @@ void CometNode::handlePublish(const QHttpServerRequest &request, QTcpSocket *soc
     event.channel = query.query.channel;
     event.clientId = clientId.isEmpty() ? util::newClientId() : clientId;
     event.data = parsed.request.data;
+    // Without a clientId the answer names the id the message went out "from".
+    publishAndAnswer(event, std::move(responder), socket, clientId.isEmpty() ? event.clientId : QString());
+}
+
+void CometNode::handleLeave(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    QHttpServerResponder responder = http::HttpService::responderFor(request, socket);
+    const protocol::SubscribeParse query = protocol::parseSubscribeQuery(request.query());
+    if (query.status != protocol::SubscribeParse::Status::Ok) {
+        ++m_badRequests;
+        respondError(responder, Status::BadRequest, query.errorCode(), query.error);
+        return;
+    }
+    if (query.query.clientId.isEmpty()) {
+        ++m_badRequests;
+        respondError(responder, Status::BadRequest, QStringLiteral("bad_request"), QStringLiteral("leave needs the clientId"));
+        return;
+    }
+    auto session = m_sessions.find(sessionKey(query.query.channel, query.query.clientId));
+    if (session == m_sessions.end()) {
+        respondError(responder, Status::NotFound, QStringLiteral("unknown_client"),
+                     QStringLiteral("no session for this client in this channel here: it has left, or never polled"));
+        return;
+    }
+    // A poll still held for this client is answered [] rather than left to its hold time.
+    if (session->pollId != 0)
+        answerPoll(session->pollId, Body{QByteArrayLiteral("[]"), session->cursor, 0});
+    protocol::Event leave;
+    leave.type = protocol::EventType::Leave;
+    leave.channel = session->channel;
+    leave.clientId = session->clientId;
+    m_sessions.erase(session);
+    ++m_sessionsLeft;
+    publishAndAnswer(leave, std::move(responder), socket, QString());
+}
+
+void CometNode::publishAndAnswer(const protocol::Event &event, QHttpServerResponder responder, QTcpSocket *socket,
+                                 const QString &generatedId)
+{
     const quint64 id = m_nextId++;
     m_publishes.emplace(id, std::make_unique<http::ParkedResponder>(std::move(responder), socket, this,
                                                                     [this, id] { handlePublishGone(id); }));
-    // Without a clientId the answer names the id the message went out "from".
-    const QString generatedId = clientId.isEmpty() ? event.clientId : QString();
     m_hub->publish(event, [this, id, generatedId](qint64 seq) {
         auto it = m_publishes.find(id);
         if (it == m_publishes.end())

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 class QHttpServerRequest;
+class QHttpServerResponder;
 class QTcpSocket;
 class QTimer;
 
@@ -33,7 +34,7 @@ class ChannelHub;
 // `GET /xhr/subscribe` (welcome, then polls held until an event after `since` exists) and
 // `POST /xhr/publish` (answered with the event's seq once sequenced). A client is known by
 // its clientId between polls (a session); one that stops polling for twice the hold time
-// leaves the channel.
+// leaves the channel, and `POST /xhr/leave` (an addition to the contract) leaves at once.
 class CometNode final : public QObject
 {
     Q_OBJECT
@@ -91,6 +92,7 @@ private:
     void handleRequest(const QHttpServerRequest &request, QTcpSocket *socket);
     void handleSubscribe(const QHttpServerRequest &request, QTcpSocket *socket);
     void handlePublish(const QHttpServerRequest &request, QTcpSocket *socket);
+    void handleLeave(const QHttpServerRequest &request, QTcpSocket *socket);
     void handleEventSequenced(const protocol::Sequenced &sequenced);
     void handlePollGone(quint64 id);
     void handlePublishGone(quint64 id);
@@ -108,6 +110,10 @@ private:
     Body bodyFor(const QString &channel, const log::ChannelLog::Range &range, qint64 since, bool presence) const;
     Session &openSession(const QString &channel, const QString &clientId, qint64 nowMs);
     bool takePublishToken(const QString &clientId, qint64 nowMs);
+    // Sends `event` to the broker and answers the request {"seq":N} once it is sequenced
+    // (with "clientId" when one was generated for it); a client gone by then is forgotten.
+    void publishAndAnswer(const protocol::Event &event, QHttpServerResponder responder, QTcpSocket *socket,
+                          const QString &generatedId);
 
     ChannelHub *m_hub;
     Limits m_limits;
@@ -139,6 +145,7 @@ private:
     quint64 m_badRequests = 0;
     quint64 m_rateLimited = 0;
     quint64 m_sessionsExpired = 0;
+    quint64 m_sessionsLeft = 0;
 };
 
 } // namespace duplex::node

@@ -241,7 +241,7 @@ describe('browser client', { timeout: 120000 }, () => {
     }
   });
 
-  test('a late page replays the history the cluster holds, over either transport', async () => {
+  test('a late page replays the history the cluster holds, over either transport; a Comet page leaves at once', async () => {
     const cluster = await startCluster();
     const context = await newContext();
     try {
@@ -256,6 +256,7 @@ describe('browser client', { timeout: 120000 }, () => {
       const aliceId = (await alice.evaluate(() => duplex.arrivals.find((x) => x.type === 'join').from));
       await bob.waitForFunction((id) => duplex.arrivals.some((x) => x.type === 'leave' && x.from === id), aliceId, { timeout: WAIT_MS });
 
+      const latePages = {};
       for (const [transport, name] of [['ws', 'Carol'], ['comet', 'Dave']]) {
         const heldBefore = (await probe(bob)).lastSeq;
         const late = await openClient(context, cluster, { transport, channel: 'history', name, since: '0' });
@@ -280,7 +281,13 @@ describe('browser client', { timeout: 120000 }, () => {
           .map((li) => li.textContent).find((t) => t.startsWith('Alice ')) ?? ''), null, { timeout: WAIT_MS });
         assert.match(await clientLine(late, 'Bob'), /^Bob — Comet \(long polling\), at /);
         assert.deepEqual(late.errors, []);
+        latePages[name] = late;
       }
+      // A Comet page that leaves says so (POST /xhr/leave): the others see it go at once,
+      // not after the twice-the-hold-time (50 s) an idle Comet client takes.
+      await latePages.Dave.click('#join');
+      await latePages.Carol.waitForFunction(() => [...document.querySelectorAll('#clients li')]
+        .some((li) => /^Dave — Comet \(long polling\), left, at /.test(li.textContent)), null, { timeout: WAIT_MS });
     } finally {
       await context.close();
       await cluster.stop();

@@ -97,6 +97,7 @@ private slots:
     void thousandParkedPollsAnsweredByOnePublish();
     void ipHashSpreadsSourceAddresses();
     void idleClientLeaves();
+    void leaveIsImmediate();
     void clientBalanceKeepsAClientOnOneNode();
     void addedCometNodeTakesPolls();
     void killedNodeUnderLoadLosesNothing();
@@ -235,6 +236,14 @@ void TestComet::errors_data()
                                  << "method_not_allowed";
     QTest::newRow("post-subscribe") << QByteArray("POST") << QByteArray("/xhr/subscribe") << QByteArray("x") << 405
                                     << "method_not_allowed";
+    QTest::newRow("get-leave") << QByteArray("GET") << QByteArray("/xhr/leave?channel=t-err&clientId=abc") << QByteArray() << 405
+                               << "method_not_allowed";
+    QTest::newRow("leave-without-client") << QByteArray("POST") << QByteArray("/xhr/leave?channel=t-err") << QByteArray() << 400
+                                          << "bad_request";
+    QTest::newRow("leave-bad-channel") << QByteArray("POST") << QByteArray("/xhr/leave?channel=a%2Fb&clientId=abc") << QByteArray()
+                                       << 400 << "bad_channel";
+    QTest::newRow("leave-unknown-client") << QByteArray("POST") << QByteArray("/xhr/leave?channel=t-err&clientId=nobody")
+                                          << QByteArray() << 404 << "unknown_client";
 }
 
 void TestComet::errors()
@@ -628,6 +637,55 @@ void TestComet::idleClientLeaves()
     QVERIFY(std::none_of(watcher.events.cbegin(), watcher.events.cend(), [&watcher](const Event &e) {
         return e.type == EventType::Leave && e.clientId == watcher.welcome.clientId;
     }));
+}
+
+void TestComet::leaveIsImmediate()
+{
+    const QString channel = QStringLiteral("t-leave");
+    Subscriber watcher(port(), channel, QHostAddress(QStringLiteral("127.0.3.1")));
+    QVERIFY(watcher.start());
+    const QHostAddress source(QStringLiteral("127.0.5.1"));
+    const HttpResult r = httpCall(port(), "GET", "/xhr/subscribe?channel=t-leave", {}, source);
+    const Event welcome = duplex::protocol::parseEventList(r.body).events.value(0);
+    const QString id = welcome.clientId;
+    QVERIFY(!id.isEmpty());
+    const QString pollQuery = QStringLiteral("channel=t-leave&clientId=%1&since=%2").arg(id);
+    const HttpResult first = httpCall(port(), "GET", target(QStringLiteral("/xhr/subscribe"), pollQuery.arg(welcome.seq)), {}, source);
+    const Event join = duplex::protocol::parseEventList(first.body).events.value(0);
+    QCOMPARE(join.type, EventType::Join);
+
+    // A poll held for this client, answered [] by the leave rather than by its hold time.
+    HttpConnection held(QStringLiteral("127.0.0.1"), port(), source);
+    HttpResult heldResult;
+    bool heldDone = false;
+    held.request("GET", target(QStringLiteral("/xhr/subscribe"), pollQuery.arg(join.seq)), {}, {}, 10000,
+                 [&](const HttpResult &result) { heldResult = result; heldDone = true; });
+    QTRY_COMPARE_WITH_TIMEOUT(metricSum("duplex_polls_parked"), 2.0, 5000); // the watcher's and this one
+    // (Had the leave overtaken the poll, the poll would have started a new session: a
+    // second join, which the check below on the watcher's events would catch.)
+    const double leftBefore = metricSum("duplex_sessions_left_total");
+
+    const HttpResult left = httpCall(port(), "POST", target(QStringLiteral("/xhr/leave"), QStringLiteral("channel=t-leave&clientId=") + id),
+                                     {}, source);
+    QCOMPARE(left.status, 200);
+    const qint64 leaveSeq = QJsonDocument::fromJson(left.body).object().value(QStringLiteral("seq")).toInteger(-1);
+    QVERIFY2(leaveSeq > join.seq, left.body.constData());
+    QTRY_VERIFY_WITH_TIMEOUT(heldDone, 2000);
+    QCOMPARE(heldResult.status, 200);
+    QCOMPARE(heldResult.body, QByteArray("[]"));
+    // Everyone sees the leave, with the seq the leave was answered with, well before the
+    // 2 x hold time an idle client would take.
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(watcher.events.cbegin(), watcher.events.cend(),
+                                         [&](const Event &e) { return e.type == EventType::Leave && e.clientId == id && e.seq == leaveSeq; }),
+                             2000);
+    QCOMPARE(metricSum("duplex_sessions_left_total"), leftBefore + 1);
+    QCOMPARE(std::count_if(watcher.events.cbegin(), watcher.events.cend(),
+                           [&](const Event &e) { return e.type == EventType::Join && e.clientId == id; }),
+             1);
+    // Gone is gone: a second leave finds no session.
+    const HttpResult again = httpCall(port(), "POST", target(QStringLiteral("/xhr/leave"), QStringLiteral("channel=t-leave&clientId=") + id),
+                                      {}, source);
+    QCOMPARE(again.status, 404);
 }
 
 void TestComet::clientBalanceKeepsAClientOnOneNode()
