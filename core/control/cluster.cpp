@@ -28,6 +28,7 @@ constexpr int kStopGraceMs = 3000;
 constexpr int kMaxRestartDelayMs = 5000;
 // A node that ran this long before dying gets the shortest restart delay again.
 constexpr qint64 kStableRunMs = 10000;
+constexpr int kNodeBufferDefault = 1000; // duplex-ws-node and duplex-comet-node --buffer
 
 QString binaryFor(NodeRole role)
 {
@@ -135,8 +136,13 @@ QStringList Cluster::nodeArguments(const QString &name, NodeRole role, quint16 p
                         QStringLiteral("--admin-port"), QString::number(adminPort)};
     if (role == NodeRole::Broker)
         args << QStringLiteral("--history") << QString::number(m_config.history);
-    if (isBalancedNode(role))
+    if (isBalancedNode(role)) {
         args << QStringLiteral("--broker") << QStringLiteral("127.0.0.1:%1").arg(m_brokerPort);
+        // A node's buffer is a cache of the broker's history: never larger, so the cluster
+        // holds what --history says and a client resuming beyond it gets its `gap`.
+        if (m_config.history < kNodeBufferDefault)
+            args << QStringLiteral("--buffer") << QString::number(m_config.history);
+    }
     if (role == NodeRole::Comet)
         args << QStringLiteral("--hold") << QString::number(m_config.cometHoldSeconds);
     if (role == NodeRole::Static && !m_config.webRoot.isEmpty())

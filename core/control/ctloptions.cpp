@@ -78,7 +78,7 @@ CtlParse parseCtlOptions(const QStringList &arguments)
     const QCommandLineOption balanceOption(QStringLiteral("comet-balance"),
                                            QStringLiteral("Comet stickiness: ip_hash (by address, the thesis) or client (hash of clientId) (default ip_hash)."),
                                            QStringLiteral("mode"), QStringLiteral("ip_hash"));
-    const QCommandLineOption historyOption(QStringLiteral("history"), QStringLiteral("Events the broker keeps per channel for resume (default 10000)."),
+    const QCommandLineOption historyOption(QStringLiteral("history"), QStringLiteral("Events the cluster keeps per channel for resume: the broker all of them, each node up to 1000 (default 10000)."),
                                            QStringLiteral("n"), QStringLiteral("10000"));
     const QCommandLineOption runtimeOption(QStringLiteral("runtime-dir"),
                                            QStringLiteral("Directory for nginx.conf, logs and temp files (default: a fresh /tmp/duplex-XXXXXX, removed at exit)."),

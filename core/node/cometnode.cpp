@@ -319,7 +319,9 @@ void CometNode::answerPoll(quint64 id, const Body &body)
         session->lastSeenMs = nowMs();
     }
     if (QHttpServerResponder *responder = poll.parked->responder()) {
-        respond(*responder, Status::Ok, body.json);
+        // nginx may move a poll to another node when its node dies (proxy_next_upstream),
+        // unseen by the client; the header lets it tell which node answered.
+        respond(*responder, Status::Ok, body.json, {{QByteArrayLiteral("X-Duplex-Node"), m_hub->nodeName().toUtf8()}});
         ++m_pollsAnswered;
         m_eventsOut += quint64(body.events);
         m_bytesOut += quint64(body.json.size());

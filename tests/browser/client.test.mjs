@@ -230,11 +230,53 @@ describe('browser client', { timeout: 120000 }, () => {
       assertContiguous(await logSeqs(alice), 'the resumed page\'s log');
       const compared = assertSameEvents(a, b, 'resumed page against Comet page');
       assert.ok(compared >= 20, `only ${compared} events compared`);
+      assertContiguous(await logSeqs(bob), 'the Comet page\'s log');
       // Bob's messages sent while Alice was away are all there.
       const bobsSeqs = b.arrivals.filter((x) => x.from === b.clientId && x.seq > a.arrivals[0].seq && x.seq <= a.lastSeq).map((x) => x.seq);
       const alicesSeqs = new Set(a.arrivals.map((x) => x.seq));
       assert.deepEqual(bobsSeqs.filter((s) => !alicesSeqs.has(s)), []);
       assert.deepEqual(alice.errors, []);
+
+      // Then the Comet node Bob polls: nginx sends his poll to the other Comet node (no
+      // reconnect is needed: the poll carries his since), and the page shows the move.
+      const deadComet = b.node;
+      cluster.kill(deadComet);
+      await bob.waitForFunction((d) => duplex.state === 'open' && duplex.node && duplex.node !== d, deadComet, { timeout: WAIT_MS });
+      assert.match(await bob.$eval('#status', (e) => e.textContent), /^Resumed on comet-\d, \d+ events? caught up$/);
+      const bobResumedAt = (await probe(bob)).arrivals.length;
+      await waitForArrivals(bob, bobResumedAt + 20);
+      const b2 = await probe(bob);
+      const a2 = await probe(alice);
+      assertCleanStream(b2, 'the resumed Comet page');
+      assertCleanStream(a2, 'the WebSocket page');
+      assert.ok(assertSameEvents(b2, a2, 'resumed Comet page against WebSocket page') >= 40);
+      assert.equal(b2.pollAudit.max, 1, 'one poll in flight, through the failover too');
+    } finally {
+      await context.close();
+      await cluster.stop();
+    }
+  });
+
+  test('a page that asks for more than the cluster holds is told what it missed', async () => {
+    const cluster = await startCluster(['--history', '20']);
+    const context = await newContext();
+    try {
+      const alice = await openClient(context, cluster, { transport: 'ws', channel: 'short', name: 'Alice' });
+      await waitForArrivals(alice, 40);
+      for (const transport of ['ws', 'comet']) {
+        const late = await openClient(context, cluster, { transport, channel: 'short', name: `Late ${transport}`, since: '0' });
+        const notice = await late.$eval('#notice', (e) => (e.hidden ? '' : e.textContent));
+        const match = notice.match(/^Gap: events 1–(\d+) were lost \(the cluster no longer holds them\)\.$/);
+        assert.ok(match, `notice: ${notice}`);
+        const c = await probe(late);
+        assert.deepEqual(c.gaps, [{ from: 1, to: Number(match[1]) }]);
+        assert.equal(c.arrivals[0].seq, Number(match[1]) + 1, 'the stream goes on right after the gap');
+        assert.equal(c.duplicates, 0);
+        assert.deepEqual(c.holes, []);
+        assertContiguous(c.arrivals.map((x) => x.seq), `late ${transport} page`);
+        assert.equal(await late.$eval('#log li[data-type="gap"] .text', (e) => e.textContent), `events 1–${match[1]} lost: no longer held by the cluster`);
+        assert.match(await late.$eval('#checks', (e) => e.textContent), /^0 duplicates, 0 holes, 1 gaps$/);
+      }
     } finally {
       await context.close();
       await cluster.stop();

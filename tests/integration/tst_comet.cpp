@@ -195,6 +195,7 @@ void TestComet::welcomeThroughNginx()
                                      target(QStringLiteral("/xhr/subscribe"),
                                             QStringLiteral("channel=t-welcome&clientId=%1&since=0").arg(welcome.clientId)));
     QCOMPARE(poll.status, 200);
+    QCOMPARE(headerValue(poll, "X-Duplex-Node"), welcome.node.toUtf8()); // the same node, by ip_hash
     const auto events = duplex::protocol::parseEventList(poll.body).events;
     QVERIFY2(!events.isEmpty(), poll.body.constData());
     QCOMPARE(events.first().type, EventType::Join);

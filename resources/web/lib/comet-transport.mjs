@@ -62,21 +62,21 @@ export class CometTransport extends Transport {
         if (needWelcome) {
           // The welcome request is answered at once and starts no session; on a resume it
           // tells where the channel is now (our clientId is kept), so catching up can be shown.
-          const welcome = (await this.request(`/xhr/subscribe?${this.query({ withClient: false })}`, { signal }))
-            .find((e) => e?.type === 'welcome');
+          const { json } = await this.request(`/xhr/subscribe?${this.query({ withClient: false })}`, { signal });
+          const welcome = Array.isArray(json) ? json.find((e) => e?.type === 'welcome') : null;
           if (!welcome) throw new Error('the subscribe answer had no welcome');
           this.handleWelcome(welcome, { keepClientId: true });
           needWelcome = false;
         }
         this.pollsInFlight += 1;
         this.maxPollsInFlight = Math.max(this.maxPollsInFlight, this.pollsInFlight);
-        let events;
+        let answer;
         try {
-          events = await this.request(`/xhr/subscribe?${this.query()}`, { signal, timeoutMs: POLL_TIMEOUT_MS });
+          answer = await this.request(`/xhr/subscribe?${this.query()}`, { signal, timeoutMs: POLL_TIMEOUT_MS });
         } finally {
           this.pollsInFlight -= 1;
         }
-        this.handleEvents(events);
+        this.handleAnswer(answer);
       } catch (error) {
         if (!this.running || signal.aborted) break;
         if (error.fatal) {
@@ -92,7 +92,23 @@ export class CometTransport extends Transport {
     }
   }
 
-  // GET or POST through fetch with a timeout; resolves to the parsed JSON body of a 200.
+  // A poll's answer. When nginx has moved the poll to another node (its node died while the
+  // poll was held or before it arrived), the new node resumes from our since without a
+  // reconnect on our side; the X-Duplex-Node header shows it, and the page says so.
+  handleAnswer({ json, node }) {
+    if (!Array.isArray(json)) throw new Error('the poll answer was not a JSON array');
+    const moved = node !== '' && this.node !== '' && node !== this.node;
+    const before = this.lastSeq;
+    this.handleEvents(json);
+    if (moved) {
+      this.node = node;
+      const caughtUp = json.filter((e) => e?.type !== 'gap' && Number.isInteger(e?.seq) && e.seq > before).length;
+      this.setState('open', { resumed: true, history: false, caughtUp });
+    }
+  }
+
+  // GET or POST through fetch with a timeout; resolves to the parsed JSON body of a 200 and
+  // the node that answered ({json, node}).
   async request(path, { signal, method = 'GET', body, timeoutMs = PUBLISH_TIMEOUT_MS } = {}) {
     const controller = new AbortController();
     const onAbort = () => controller.abort();
@@ -114,7 +130,7 @@ export class CometTransport extends Transport {
         if (response.ok) throw new Error(`unreadable answer from the server: ${text.slice(0, 100)}`);
       }
       if (!response.ok) throw new HttpError(response.status, json);
-      return json;
+      return { json, node: response.headers.get('X-Duplex-Node') ?? '' };
     } catch (error) {
       if (controller.signal.aborted && !signal?.aborted) throw new Error(`no answer within ${timeoutMs / 1000} s`);
       if (error instanceof TypeError) throw new Error('the server could not be reached');
@@ -128,9 +144,9 @@ export class CometTransport extends Transport {
   async publish(data) {
     if (!this.clientId || !this.running) throw new Error('not connected');
     const params = new URLSearchParams({ channel: this.channel, clientId: this.clientId });
-    const answer = await this.request(`/xhr/publish?${params}`, { method: 'POST', body: JSON.stringify({ data }) });
-    if (!Number.isInteger(answer?.seq)) throw new Error('the publish answer had no seq');
-    return answer.seq;
+    const { json } = await this.request(`/xhr/publish?${params}`, { method: 'POST', body: JSON.stringify({ data }) });
+    if (!Number.isInteger(json?.seq)) throw new Error('the publish answer had no seq');
+    return json.seq;
   }
 }
 
