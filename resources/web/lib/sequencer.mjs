@@ -27,7 +27,7 @@ export class Sequencer {
       if (Number.isInteger(event.to)) this.lastSeq = Math.max(this.lastSeq ?? 0, event.to);
       return { kind: 'gap', gap };
     }
-    if (!Number.isInteger(event.seq) || event.type === 'welcome') return { kind: 'unsequenced' };
+    if (!Number.isInteger(event.seq) || event.type === 'welcome' || event.type === 'ack') return { kind: 'unsequenced' };
     if (this.lastSeq !== null && event.seq <= this.lastSeq) {
       this.duplicates += 1;
       return { kind: 'duplicate' };
