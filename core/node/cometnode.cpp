@@ -446,15 +446,22 @@ bool CometNode::takePublishToken(const QString &clientId, qint64 nowMs)
     return it->bucket.take(QDateTime::currentMSecsSinceEpoch());
 }
 
-void CometNode::handlePublish(const QHttpServerRequest &request, QTcpSocket *socket)
+protocol::SubscribeParse CometNode::parseQueryOrRefuse(const QHttpServerRequest &request, QHttpServerResponder &responder)
 {
-    QHttpServerResponder responder = http::HttpService::responderFor(request, socket);
-    const protocol::SubscribeParse query = protocol::parseSubscribeQuery(request.query());
+    protocol::SubscribeParse query = protocol::parseSubscribeQuery(request.query());
     if (query.status != protocol::SubscribeParse::Status::Ok) {
         ++m_badRequests;
         respondError(responder, Status::BadRequest, query.errorCode(), query.error);
-        return;
     }
+    return query;
+}
+
+void CometNode::handlePublish(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    QHttpServerResponder responder = http::HttpService::responderFor(request, socket);
+    const protocol::SubscribeParse query = parseQueryOrRefuse(request, responder);
+    if (query.status != protocol::SubscribeParse::Status::Ok)
+        return;
     const protocol::PublishParse parsed = protocol::parseCometBody(request.body(), m_limits.maxMessageBytes);
     if (parsed.status == protocol::PublishParse::Status::TooLarge) {
         ++m_badRequests;
@@ -493,12 +500,9 @@ void CometNode::handlePublish(const QHttpServerRequest &request, QTcpSocket *soc
 void CometNode::handleLeave(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     QHttpServerResponder responder = http::HttpService::responderFor(request, socket);
-    const protocol::SubscribeParse query = protocol::parseSubscribeQuery(request.query());
-    if (query.status != protocol::SubscribeParse::Status::Ok) {
-        ++m_badRequests;
-        respondError(responder, Status::BadRequest, query.errorCode(), query.error);
+    const protocol::SubscribeParse query = parseQueryOrRefuse(request, responder);
+    if (query.status != protocol::SubscribeParse::Status::Ok)
         return;
-    }
     if (query.query.clientId.isEmpty()) {
         ++m_badRequests;
         respondError(responder, Status::BadRequest, QStringLiteral("bad_request"), QStringLiteral("leave needs the clientId"));

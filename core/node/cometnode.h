@@ -24,6 +24,7 @@ class ParkedResponder;
 
 namespace duplex::protocol {
 struct Sequenced;
+struct SubscribeParse;
 }
 
 namespace duplex::node {
@@ -110,6 +111,9 @@ private:
     Body bodyFor(const QString &channel, const log::ChannelLog::Range &range, qint64 since, bool presence) const;
     Session &openSession(const QString &channel, const QString &clientId, qint64 nowMs);
     bool takePublishToken(const QString &clientId, qint64 nowMs);
+    // The request's channel/clientId/since query; when it is malformed, the request has
+    // already been answered 400 (and counted) by the time this returns.
+    protocol::SubscribeParse parseQueryOrRefuse(const QHttpServerRequest &request, QHttpServerResponder &responder);
     // Sends `event` to the broker and answers the request {"seq":N} once it is sequenced
     // (with "clientId" when one was generated for it); a client gone by then is forgotten.
     void publishAndAnswer(const protocol::Event &event, QHttpServerResponder responder, QTcpSocket *socket,
