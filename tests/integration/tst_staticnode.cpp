@@ -284,9 +284,14 @@ void TestStaticNode::defaultRoot()
     QCOMPARE(page.status, 200);
     QCOMPARE(page.headers.value("content-type"), QByteArray("text/html; charset=utf-8"));
     QCOMPARE(page.body, readFile(root + QStringLiteral("/index.html")));
-    const HttpResult script = fetchOnce(node.port(), get("/app.js"));
-    QCOMPARE(script.status, 200);
-    QCOMPARE(script.headers.value("content-type"), QByteArray("text/javascript; charset=utf-8"));
+    // The page's ES modules, at the top and in lib/: a module served under any other
+    // type is refused by the browser.
+    for (const char *module : {"/app.mjs", "/lib/transport.mjs"}) {
+        const HttpResult script = fetchOnce(node.port(), get(module));
+        QCOMPARE(script.status, 200);
+        QCOMPARE(script.headers.value("content-type"), QByteArray("text/javascript; charset=utf-8"));
+        QCOMPARE(script.body, readFile(root + QString::fromLatin1(module)));
+    }
     const HttpResult style = fetchOnce(node.port(), get("/style.css"));
     QCOMPARE(style.status, 200);
     QCOMPARE(style.headers.value("content-type"), QByteArray("text/css; charset=utf-8"));
