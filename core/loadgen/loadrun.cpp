@@ -162,6 +162,7 @@ void LoadRun::handlePublisherWelcomed(Publisher *publisher)
     m_publishClock.start();
     emit progressed(QStringLiteral("publishing %1 messages of %2 characters at %3/s")
                         .arg(totalToSend()).arg(m_options.size).arg(m_options.rate));
+    emit publishingStarted();
     // Ticks at a quarter of the interval between messages: a late tick then
     // sends its message a little late instead of two at once with the next.
     m_publishTimer->start(std::clamp(int(250 / m_options.rate), 1, 10));
@@ -252,7 +253,7 @@ void LoadRun::checkDrained()
     // they have everything, and the run ends then rather than after the grace period.
     m_drainRequested = true;
     if (m_pool)
-        m_pool->setDrainTarget(expectedPerSubscriber(tallies()));
+        m_pool->setDrainTarget(tallies());
     else
         m_workers->expect(tallies());
 }
@@ -342,6 +343,8 @@ void LoadRun::complete(const SubscriberResult &result)
         s.clientCpuSeconds += cpuSeconds;
         csv += load::csvRows(s.transport, series.rows());
     }
+    m_result = result;
+    m_result.summaries = summaries;
     emit finished(load::summaryJson(m_clock.elapsed(), summaries), load::summaryTable(summaries), csv);
 }
 

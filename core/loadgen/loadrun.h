@@ -3,6 +3,7 @@
 #include "load/loadreport.h"
 #include "loadgen/loadoptions.h"
 #include "loadgen/publishertally.h"
+#include "loadgen/subscriberpool.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -22,9 +23,7 @@ class NchanPublisher;
 
 namespace duplex::loadgen {
 
-class SubscriberPool;
 class WorkerGroup;
-struct SubscriberResult;
 
 // One load-generator run against a cluster: connects the subscribers of each transport
 // at the ramp rate, then publishes timed messages at the configured rate, accounts for
@@ -48,9 +47,16 @@ public:
     // Ends the run early (Ctrl-C): stops publishing and reports what was measured.
     void stop();
 
+    // What finished() reported, as figures (throughput and CPU filled in), for callers
+    // that tabulate the run themselves (the benches); empty before finished().
+    const SubscriberResult &result() const { return m_result; }
+
 signals:
     // A line for a human, about what the run is doing (connecting, publishing, ETA).
     void progressed(const QString &line);
+    // Every subscriber is connected and the first message is about to go out: where a
+    // caller measuring the servers takes its "loaded" reading.
+    void publishingStarted();
     // The live counters of the run, once per interval (a terminal's progress line).
     void statusUpdated(const QString &line);
     // One JSON line per interval (load/loadreport.h, intervalJsonLine).
@@ -112,6 +118,7 @@ private:
     qint64 m_cpuAtStartUs = 0;
     int m_nextPublisher = 0;
     bool m_drainRequested = false;
+    SubscriberResult m_result;
 };
 
 } // namespace duplex::loadgen

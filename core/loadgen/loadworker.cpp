@@ -90,7 +90,7 @@ void LoadWorker::handleCommand(const QByteArray &line)
         emit reported(tickReport(m_options.worker, command.tick, m_pool->welcomed(), m_clock.elapsed(), m_pool->takeInterval()));
         break;
     case WorkerCommand::Kind::Expect:
-        m_pool->setDrainTarget(expectedPerSubscriber(command.tallies));
+        m_pool->setDrainTarget(command.tallies);
         break;
     case WorkerCommand::Kind::Finish: {
         emit reported(tickReport(m_options.worker, command.tick, m_pool->welcomed(), m_clock.elapsed(), m_pool->takeInterval()));

@@ -12,6 +12,7 @@
 #include <limits>
 
 #include <algorithm>
+#include <cmath>
 
 namespace duplex::loadgen {
 
@@ -118,7 +119,7 @@ void SubscriberPool::startDuplexClient(Subscriber *s)
             o.source = QHostAddress(QStringLiteral("127.0.%1.1").arg(s->index % kSourceNetworks + 1));
         o.presence = m_options.presence;
         auto *comet = std::get<std::unique_ptr<client::CometClient>>(s->client = std::make_unique<client::CometClient>(o)).get();
-        connect(comet, &client::CometClient::welcomed, this, [this, s] { handleWelcomed(s); });
+        connect(comet, &client::CometClient::welcomed, this, [this, s](const protocol::Event &w) { handleWelcomed(s, w.node); });
         connect(comet, &client::CometClient::eventReceived, this, onEvent);
         connect(comet, &client::CometClient::reconnecting, this, onReconnecting);
         connect(comet, &client::CometClient::errorOccurred, this, onError);
@@ -131,7 +132,7 @@ void SubscriberPool::startDuplexClient(Subscriber *s)
     o.channel = m_options.channel;
     o.presence = m_options.presence;
     auto *ws = std::get<std::unique_ptr<client::WebSocketClient>>(s->client = std::make_unique<client::WebSocketClient>(o)).get();
-    connect(ws, &client::WebSocketClient::welcomed, this, [this, s] { handleWelcomed(s); });
+    connect(ws, &client::WebSocketClient::welcomed, this, [this, s](const protocol::Event &w) { handleWelcomed(s, w.node); });
     connect(ws, &client::WebSocketClient::eventReceived, this, onEvent);
     connect(ws, &client::WebSocketClient::reconnecting, this, onReconnecting);
     connect(ws, &client::WebSocketClient::errorOccurred, this, onError);
@@ -156,7 +157,7 @@ void SubscriberPool::startNchanClient(Subscriber *s)
         o.transport = client::NchanClient::Transport::WebSocket;
     }
     auto *nchan = std::get<std::unique_ptr<client::NchanClient>>(s->client = std::make_unique<client::NchanClient>(o)).get();
-    connect(nchan, &client::NchanClient::welcomed, this, [this, s] { handleWelcomed(s); });
+    connect(nchan, &client::NchanClient::welcomed, this, [this, s] { handleWelcomed(s, QString()); });
     connect(nchan, &client::NchanClient::messageReceived, this, [this, s](const QString &text) {
         m_lastEventMs = m_clock.elapsed();
         handleMessage(s, text);
@@ -192,6 +193,12 @@ qint64 SubscriberPool::duplicatesDropped(const Subscriber &subscriber)
                       subscriber.client);
 }
 
+qint64 SubscriberPool::polls(const Subscriber &subscriber)
+{
+    const auto *comet = std::get_if<std::unique_ptr<client::CometClient>>(&subscriber.client);
+    return comet ? (*comet)->pollsCompleted() : -1;
+}
+
 void SubscriberPool::handleReconnecting(Subscriber *subscriber, int attempt, const QString &reason)
 {
     ++m_transports[size_t(subscriber->transport)].reconnects;
@@ -202,12 +209,13 @@ void SubscriberPool::handleReconnecting(Subscriber *subscriber, int attempt, con
     }
 }
 
-void SubscriberPool::handleWelcomed(Subscriber *subscriber)
+void SubscriberPool::handleWelcomed(Subscriber *subscriber, const QString &node)
 {
     // A WebSocket client is welcomed again after every reconnect; only the first counts.
     if (subscriber->welcomed)
         return;
     subscriber->welcomed = true;
+    subscriber->node = node;
     ++m_welcomed;
     // Every new subscriber's join goes to every subscriber already there: n clients
     // connecting make n^2/2 join events, which take the cluster a while to deliver.
@@ -248,15 +256,35 @@ void SubscriberPool::checkSettled()
 void SubscriberPool::acceptPublishers(int count)
 {
     m_acceptedPublishers = count;
+    // Polls from here on are the ones that carried messages (or waited for them).
+    for (auto &s : m_subscribers)
+        s->pollsAtAccept = std::max<qint64>(0, polls(*s));
 }
 
-void SubscriberPool::setDrainTarget(qint64 expectedEach)
+void SubscriberPool::setDrainTarget(const std::vector<PublisherTally> &tallies)
 {
     if (m_stopped)
         return;
+    m_drainFailed.clear();
+    for (size_t p = 0; p < tallies.size(); ++p) {
+        if (!tallies[p].failed.isEmpty())
+            m_drainFailed.insert(int(p), tallies[p].failed);
+    }
+    for (auto &s : m_subscribers) {
+        qint64 failedSeen = 0;
+        for (auto it = m_drainFailed.cbegin(); it != m_drainFailed.cend(); ++it) {
+            const auto tracker = s->trackers.constFind(it.key());
+            if (tracker == s->trackers.cend())
+                continue;
+            for (const qint64 counter : it.value())
+                failedSeen += tracker->contains(counter) ? 1 : 0;
+        }
+        s->receivedExpected = s->received - failedSeen;
+    }
+    const qint64 expectedEach = expectedPerSubscriber(tallies);
     m_drainTarget = expectedEach;
     m_belowTarget = int(std::count_if(m_subscribers.cbegin(), m_subscribers.cend(),
-                                      [expectedEach](const auto &s) { return s->received < expectedEach; }));
+                                      [expectedEach](const auto &s) { return s->receivedExpected < expectedEach; }));
     if (m_belowTarget == 0) {
         m_drainTarget = -1;
         emit drained();
@@ -286,13 +314,26 @@ void SubscriberPool::handleMessage(Subscriber *subscriber, const QString &data)
     const qint64 nowUs = load::nowMicros();
     const qint64 latency = load::latencyUs(payload.sentUs, nowUs);
     ++subscriber->received;
+    if (subscriber->lastReceiptUs >= 0) {
+        const double delta = double(nowUs - subscriber->lastReceiptUs);
+        ++subscriber->deltas;
+        const double step = delta - subscriber->deltaMeanUs;
+        subscriber->deltaMeanUs += step / double(subscriber->deltas);
+        subscriber->deltaM2 += step * (delta - subscriber->deltaMeanUs);
+    }
+    subscriber->lastReceiptUs = nowUs;
     ++transport.intervalReceived;
     transport.intervalLatency.record(latency);
     transport.totalLatency.record(latency);
     const qint64 iteration = payload.counter * qint64(m_acceptedPublishers) + payload.publisher;
     transport.series.recordReceipt(subscriber->index, iteration, nowUs, latency);
+    if (m_drainTarget < 0)
+        return;
+    const auto failed = m_drainFailed.constFind(payload.publisher);
+    if (failed != m_drainFailed.cend() && failed->contains(payload.counter))
+        return;
     // Counted once, when this subscriber reaches the target: O(1) per receipt.
-    if (m_drainTarget >= 0 && subscriber->received == m_drainTarget && --m_belowTarget == 0) {
+    if (++subscriber->receivedExpected == m_drainTarget && --m_belowTarget == 0) {
         m_drainTarget = -1;
         emit drained();
     }
@@ -364,8 +405,33 @@ SubscriberResult SubscriberPool::result(const std::vector<PublisherTally> &talli
         s.meanInterMessageMs = transport.series.overall().meanMs;
         result.summaries << s;
         result.series.push_back(transport.series);
+        result.details.push_back(detail(int(t)));
     }
     return result;
+}
+
+SubscriberResult::Detail SubscriberPool::detail(int transport) const
+{
+    SubscriberResult::Detail d;
+    d.foreign = m_transports[size_t(transport)].foreign;
+    double jitterSumUs = 0;
+    int jitterClients = 0;
+    for (const auto &s : m_subscribers) {
+        if (s->transport != transport)
+            continue;
+        if (s->welcomed)
+            ++d.clientsByNode[s->node];
+        const qint64 p = polls(*s);
+        if (p >= 0)
+            d.polls = std::max<qint64>(0, d.polls) + p - s->pollsAtAccept;
+        if (s->deltas > 0) {
+            jitterSumUs += std::sqrt(s->deltaM2 / double(s->deltas));
+            ++jitterClients;
+        }
+    }
+    if (jitterClients > 0)
+        d.jitterMs = jitterSumUs / double(jitterClients) / 1000.0;
+    return d;
 }
 
 } // namespace duplex::loadgen

@@ -9,6 +9,8 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
+#include <QMap>
 #include <QObject>
 
 #include <memory>
@@ -35,6 +37,19 @@ struct SubscriberResult
 {
     QList<load::TransportSummary> summaries;
     std::vector<load::InterMessageSeries> series;
+    // What only the pool that holds the clients can tell, for the benches (bench/) and in
+    // none of duplex-loadgen's outputs: details[i] for summaries[i], or empty when the
+    // result was merged from worker processes.
+    struct Detail
+    {
+        qint64 polls = -1;   // Comet polls completed since acceptPublishers(); -1: not polling
+        qint64 foreign = 0;  // messages that were not this run's payloads
+        // Each client's standard deviation of the time between its consecutive new
+        // messages, averaged over the clients: the batching a mean hides. NaN when none.
+        double jitterMs = std::numeric_limits<double>::quiet_NaN();
+        QMap<QString, int> clientsByNode; // from the welcomes (nchan's carry no node)
+    };
+    std::vector<Detail> details;
 };
 
 // The subscribers of one process and their accounting, shared by the single-process run,
@@ -65,9 +80,11 @@ public:
     // Payloads of publishers 0 .. count-1 are this run's from now on; before, every
     // message is someone else's (the publishers start after the subscribers).
     void acceptPublishers(int count);
-    // Emits drained() once every subscriber has received `expectedEach` distinct messages
-    // (at once if they all have).
-    void setDrainTarget(qint64 expectedEach);
+    // Emits drained() once every subscriber has received every message the publishers
+    // count as sent (`tallies`, indexed by publisher), at once if they all have. Messages
+    // of failed publishes do not count: the cluster may have sequenced them anyway, and
+    // counting them would end the run while expected ones are still on their way.
+    void setDrainTarget(const std::vector<PublisherTally> &tallies);
 
     int size() const { return int(m_subscribers.size()); }
     int welcomed() const { return m_welcomed; }
@@ -95,7 +112,15 @@ private:
         int index = 0;     // client number within its transport, for the thesis series
         Client client;
         bool welcomed = false;
+        QString node; // from the first welcome
         qint64 received = 0; // distinct messages of this run, all publishers
+        qint64 receivedExpected = 0; // of those, the ones not from failed publishes (once draining)
+        qint64 pollsAtAccept = 0; // Comet: pollsCompleted() when the publishers began
+        // The time between consecutive new messages: last receipt, count, mean, m2 (Welford).
+        qint64 lastReceiptUs = -1;
+        qint64 deltas = 0;
+        double deltaMeanUs = 0;
+        double deltaM2 = 0;
         QHash<int, load::SequenceTracker> trackers; // per publisher
     };
 
@@ -119,7 +144,7 @@ private:
     void startDuplexClient(Subscriber *subscriber);
     void startNchanClient(Subscriber *subscriber);
     void checkSettled();
-    void handleWelcomed(Subscriber *subscriber);
+    void handleWelcomed(Subscriber *subscriber, const QString &node);
     void handleEvent(Subscriber *subscriber, const protocol::Event &event);
     // One message's data as it arrived (Duplex's event data, nchan's message body).
     void handleMessage(Subscriber *subscriber, const QString &data);
@@ -128,7 +153,10 @@ private:
     static bool isConnected(const Subscriber &subscriber);
     // Duplicates the client itself recognised and dropped (Duplex's seq; nchan has none).
     static qint64 duplicatesDropped(const Subscriber &subscriber);
+    // Polls the subscriber's Comet client completed; -1 for a client that does not poll.
+    static qint64 polls(const Subscriber &subscriber);
     void handleReconnecting(Subscriber *subscriber, int attempt, const QString &reason);
+    SubscriberResult::Detail detail(int transport) const;
 
     LoadOptions m_options;
     double m_rampPerSecond;
@@ -139,6 +167,7 @@ private:
     int m_acceptedPublishers = 0;
     qint64 m_drainTarget = -1; // -1: not draining yet
     int m_belowTarget = 0;     // subscribers still short of m_drainTarget
+    QHash<int, QSet<qint64>> m_drainFailed; // per publisher: failed publishes, while draining
     bool m_failed = false;  // failed() was emitted: once is enough
     bool m_stopped = false; // stop() was called: nothing is emitted any more
     QTimer *m_rampTimer;
