@@ -1,6 +1,7 @@
 #include "control/loadgenrunner.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -65,6 +66,10 @@ bool LoadgenRunner::start(const loadgen::LoadOptions &options, QString *error)
     m_lastStderrLine.clear();
     m_summary = {};
     m_haveSummary = false;
+    // Until the first interval line, t=0 is its launch: the nearest instant known, its clock starts just after.
+    m_generatorZeroNs = QDeadlineTimer::current().deadlineNSecs();
+    m_everStarted = true;
+    m_zeroFromIntervals = false;
 
     loadgen::LoadOptions runOptions = options;
     runOptions.csvPath = m_csvPath;
@@ -99,10 +104,18 @@ qint64 LoadgenRunner::pid() const
     return isRunning() ? m_process->processId() : 0;
 }
 
+qint64 LoadgenRunner::generatorElapsedMs() const
+{
+    if (!m_everStarted)
+        return -1;
+    return (QDeadlineTimer::current().deadlineNSecs() - m_generatorZeroNs) / 1000000;
+}
+
 void LoadgenRunner::handleStdout()
 {
+    const qint64 arrivedNs = QDeadlineTimer::current().deadlineNSecs();
     while (m_process->canReadLine())
-        takeStdoutLine(m_process->readLine());
+        takeStdoutLine(m_process->readLine(), arrivedNs);
 }
 
 void LoadgenRunner::handleStderr()
@@ -115,7 +128,7 @@ void LoadgenRunner::handleStderr()
     }
 }
 
-void LoadgenRunner::takeStdoutLine(const QByteArray &line)
+void LoadgenRunner::takeStdoutLine(const QByteArray &line, qint64 arrivedNs)
 {
     const QByteArray trimmed = line.trimmed();
     if (trimmed.isEmpty())
@@ -127,8 +140,14 @@ void LoadgenRunner::takeStdoutLine(const QByteArray &line)
     }
     const load::IntervalParse interval = load::parseIntervalJsonLine(trimmed);
     // Anything else on stdout is not ours to chart.
-    if (interval.status == load::IntervalParse::Status::Ok)
-        emit intervalReported(interval);
+    if (interval.status != load::IntervalParse::Status::Ok)
+        return;
+    // Before the signal, so that whoever reacts to the interval reads the refined clock.
+    const qint64 zeroNs = arrivedNs - interval.elapsedMs * 1000000;
+    if (!m_zeroFromIntervals || zeroNs < m_generatorZeroNs)
+        m_generatorZeroNs = zeroNs;
+    m_zeroFromIntervals = true;
+    emit intervalReported(interval);
 }
 
 void LoadgenRunner::takeStderrLine(QByteArray line)
@@ -146,7 +165,7 @@ void LoadgenRunner::drainOutput()
     handleStdout();
     const QByteArray rest = m_process->readAllStandardOutput();
     if (!rest.isEmpty())
-        takeStdoutLine(rest);
+        takeStdoutLine(rest, QDeadlineTimer::current().deadlineNSecs());
     handleStderr();
     if (!m_stderrPartial.isEmpty()) {
         takeStderrLine(m_stderrPartial);

@@ -35,6 +35,9 @@ public:
     void stop(); // SIGINT: the generator ends early and still reports its summary
     bool isRunning() const;
     qint64 pid() const; // 0 when not running
+    // Now on the generator's own clock (the `t` of its lines), in ms, so that what happens
+    // during a run can be placed among its intervals; -1 before the first start.
+    qint64 generatorElapsedMs() const;
 
 signals:
     void started();
@@ -48,7 +51,7 @@ private:
     void handleStderr();
     void handleFinished(int exitCode, QProcess::ExitStatus status);
     void handleError(QProcess::ProcessError error);
-    void takeStdoutLine(const QByteArray &line);
+    void takeStdoutLine(const QByteArray &line, qint64 arrivedNs);
     void takeStderrLine(QByteArray line);
     // The generator's stdout and stderr to their last byte, partial last lines included.
     void drainOutput();
@@ -61,6 +64,12 @@ private:
     QString m_lastStderrLine;
     load::SummaryParse m_summary;
     bool m_haveSummary = false;
+    // The generator's t=0 on QDeadlineTimer's monotonic clock (ns). A line can only arrive
+    // after it was written, so each interval line's arrival minus its `t` bounds t=0 from
+    // above and the smallest bound is kept.
+    qint64 m_generatorZeroNs = 0;
+    bool m_everStarted = false;
+    bool m_zeroFromIntervals = false;
 };
 
 } // namespace duplex::control

@@ -231,7 +231,6 @@ void MainWindow::connectRunner()
 {
     using control::LoadgenRunner;
     connect(m_runner, &LoadgenRunner::started, this, [this] {
-        m_loadClock.start();
         m_loadForm->setRunning(true);
         statusBar()->showMessage(tr("Load running"), kStatusMs);
     });
@@ -333,9 +332,10 @@ bool MainWindow::killNode(const QString &name, QString *error)
         m_expectedExits.remove(name);
         return false;
     }
-    // A fault during a load is what the chart is for: mark when it happened.
-    if (m_runner->isRunning() && m_loadClock.isValid())
-        m_chart->addFaultMarker(m_loadClock.elapsed() / 1000.0, tr("%1 killed").arg(name));
+    // A fault during a load is what the chart is for: mark when it happened, on the
+    // generator's clock like the intervals.
+    if (m_runner->isRunning())
+        m_chart->addFaultMarker(m_runner->generatorElapsedMs() / 1000.0, tr("%1 killed").arg(name));
     statusBar()->showMessage(tr("Killed %1").arg(name), kStatusMs);
     return true;
 }
@@ -500,8 +500,8 @@ void MainWindow::handleNodeExited(const QString &name, const QString &descriptio
         return;
     }
     // A node that dies on its own during a load is a fault like a kill: on the chart too.
-    if (m_runner->isRunning() && m_loadClock.isValid())
-        m_chart->addFaultMarker(m_loadClock.elapsed() / 1000.0, tr("%1 exited").arg(name));
+    if (m_runner->isRunning())
+        m_chart->addFaultMarker(m_runner->generatorElapsedMs() / 1000.0, tr("%1 exited").arg(name));
     QString text = tr("%1 %2").arg(name, description);
     if (!stderrTail.isEmpty())
         text += QStringLiteral("\n\n") + stderrTail.join(QLatin1Char('\n'));
@@ -531,7 +531,6 @@ void MainWindow::handleStartLoad()
     m_chart->clear();
     m_histogram->clear();
     m_loadForm->resetCounters();
-    m_loadClock.start();
     QString error;
     if (!m_runner->start(options, &error)) {
         showError(tr("Cannot start the load"), error);

@@ -2,7 +2,6 @@
 
 #include "control/cluster.h"
 
-#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QSet>
 
@@ -127,7 +126,6 @@ private:
     QPushButton *m_restartNodeButton = nullptr;
     QLabel *m_stateLabel = nullptr;
     QProgressBar *m_startProgress = nullptr;
-    QElapsedTimer m_loadClock;
     // Nodes this window stopped or killed: their exit is expected, not an error to report.
     QSet<QString> m_expectedExits;
     bool m_confirmClose = true;

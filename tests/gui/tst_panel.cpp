@@ -66,6 +66,8 @@ private:
     QString stateOf(const QString &name) const;
     bool allRunning() const;
     void clickAction(QAction *action);
+    // The x (s) of the chart's fault marker labelled `label`; -1 when there is none.
+    double markerSeconds(const QString &label) const;
 
     std::unique_ptr<MainWindow> m_window;
     QList<qint64> m_pids;
@@ -112,6 +114,17 @@ bool TestPanel::allRunning() const
             return false;
     }
     return true;
+}
+
+double TestPanel::markerSeconds(const QString &label) const
+{
+    const QList<QAbstractSeries *> all = m_window->liveChart()->view()->chart()->series();
+    for (QAbstractSeries *series : all) {
+        auto *line = qobject_cast<QLineSeries *>(series);
+        if (line && line->name() == label && line->count() > 0)
+            return line->at(0).x();
+    }
+    return -1;
 }
 
 void TestPanel::clickAction(QAction *action)
@@ -198,8 +211,15 @@ void TestPanel::loadIsChartedAndKillIsMarked()
     QVERIFY(row >= 0);
     m_window->processTable()->selectRow(row);
     QVERIFY(m_window->killNodeButton()->isEnabled());
+    // Markers are placed on the generator's clock, the one of the points, not the panel's:
+    // once intervals flow that clock only moves forward, so the kill lies between two readings.
+    const qint64 beforeKill = runner->generatorElapsedMs();
     QTest::mouseClick(m_window->killNodeButton(), Qt::LeftButton);
+    const qint64 afterKill = runner->generatorElapsedMs();
     QCOMPARE(chart->faultMarkerCount(), 1);
+    const qint64 killedAtMs = qRound64(markerSeconds(QStringLiteral("ws-2 killed")) * 1000);
+    QVERIFY2(beforeKill <= killedAtMs && killedAtMs <= afterKill,
+             qPrintable(QStringLiteral("%1 not in [%2, %3]").arg(killedAtMs).arg(beforeKill).arg(afterKill)));
     QTRY_VERIFY_WITH_TIMEOUT(stateOf(QStringLiteral("ws-2")) != QLatin1String("running"), 5000);
     // A node that dies on its own (here: SIGKILL from outside) is marked as well; its
     // Comet clients move to the other Comet node.
@@ -209,8 +229,13 @@ void TestPanel::loadIsChartedAndKillIsMarked()
             cometPid = node.pid;
     }
     QVERIFY(cometPid > 0);
+    const qint64 beforeCrash = runner->generatorElapsedMs();
     ::kill(pid_t(cometPid), SIGKILL);
     QTRY_COMPARE_WITH_TIMEOUT(chart->faultMarkerCount(), 2, 5000);
+    const qint64 afterCrash = runner->generatorElapsedMs();
+    const qint64 exitedAtMs = qRound64(markerSeconds(QStringLiteral("comet-1 exited")) * 1000);
+    QVERIFY2(beforeCrash <= exitedAtMs && exitedAtMs <= afterCrash,
+             qPrintable(QStringLiteral("%1 not in [%2, %3]").arg(exitedAtMs).arg(beforeCrash).arg(afterCrash)));
 
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() > 0, 90000);
     QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));

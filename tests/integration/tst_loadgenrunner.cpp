@@ -1,12 +1,15 @@
 // core/control/loadgenrunner.{h,cpp} running the real duplex-loadgen against a real cluster
-// (broker, two WebSocket and two Comet nodes, nginx) started by the core's Cluster.
+// (broker, two WebSocket and two Comet nodes, nginx) started by the core's Cluster, and a
+// scripted stand-in for it where the lines themselves are what is tested.
 #include "control/cluster.h"
 #include "testcluster.h"
 #include "control/loadgenrunner.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -47,6 +50,7 @@ private slots:
     void destructorKillsTheGenerator();
     void missingBinaryIsRefused();
     void unreachableClusterFails();
+    void generatorClockFollowsIntervalLines();
 
 private:
     duplex::loadgen::LoadOptions baseOptions(const QString &channel) const
@@ -222,6 +226,66 @@ void TestLoadgenRunner::unreachableClusterFails()
     QCOMPARE(finished.count(), 0);
     const QString reason = failed.first().first().toString();
     QVERIFY2(reason.contains(QStringLiteral("cannot reach")), qPrintable(reason));
+}
+
+void TestLoadgenRunner::generatorClockFollowsIntervalLines()
+{
+    // A stand-in generator that waits for the test's go, then claims 600 s on its clock
+    // between two lines claiming 0: only the smallest arrival-minus-t is the generator's t=0.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString go = dir.filePath(QStringLiteral("go"));
+    const QString script = dir.filePath(QStringLiteral("fake-loadgen"));
+    {
+        QFile file(script);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QStringLiteral("#!/bin/sh\n"
+                                  "while [ ! -e '%1' ]; do sleep 0.02; done\n"
+                                  "echo '{\"t\":0,\"transports\":{}}'\n"
+                                  "echo '{\"t\":600000,\"transports\":{}}'\n"
+                                  "echo '{\"t\":0,\"transports\":{}}'\n"
+                                  "echo '{\"summary\":{\"t\":600000,\"transports\":{}}}'\n")
+                       .arg(go)
+                       .toUtf8());
+        QVERIFY(file.setPermissions(file.permissions() | QFileDevice::ExeOwner));
+    }
+    LoadgenRunner runner;
+    QCOMPARE(runner.generatorElapsedMs(), qint64(-1));
+    runner.setProgram(script);
+    QSignalSpy started(&runner, &LoadgenRunner::started);
+    QSignalSpy intervals(&runner, &LoadgenRunner::intervalReported);
+    QSignalSpy finished(&runner, &LoadgenRunner::finished);
+    QSignalSpy failed(&runner, &LoadgenRunner::failed);
+
+    QElapsedTimer sinceStart;
+    sinceStart.start();
+    QString error;
+    QVERIFY2(runner.start(baseOptions(QStringLiteral("lgr-clock")), &error), qPrintable(error));
+    QTRY_VERIFY(!started.isEmpty());
+    // No interval line yet: the clock counts from the launch.
+    const qint64 beforeLines = runner.generatorElapsedMs();
+    QVERIFY(beforeLines >= 0);
+    QVERIFY2(beforeLines <= sinceStart.elapsed(), qPrintable(QString::number(beforeLines)));
+    QCOMPARE(intervals.count(), 0);
+
+    QElapsedTimer sinceGo;
+    sinceGo.start();
+    {
+        QFile file(go);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(intervals.count(), 3, 30000);
+    // The 600 s line arrived after the go: the generator's clock now reads 600 s plus at most
+    // the time since the go. The panel's own clock (since the launch) would read far less.
+    const qint64 afterLines = runner.generatorElapsedMs();
+    const qint64 goToNow = sinceGo.elapsed();
+    QVERIFY2(afterLines >= 600000, qPrintable(QString::number(afterLines)));
+    QVERIFY2(afterLines <= 600000 + goToNow, qPrintable(QStringLiteral("%1 > 600000 + %2").arg(afterLines).arg(goToNow)));
+
+    // The mapping outlives the run.
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 30000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QVERIFY(runner.generatorElapsedMs() >= afterLines);
 }
 
 QTEST_GUILESS_MAIN(TestLoadgenRunner)
