@@ -257,6 +257,41 @@ describe('browser client', { timeout: 120000 }, () => {
     }
   });
 
+  test('a Comet page with no Comet node left retries, then resumes when one is back', async () => {
+    const cluster = await startCluster(['--restart']);
+    const context = await newContext();
+    try {
+      const alice = await openClient(context, cluster, { transport: 'ws', channel: 'outage', name: 'Alice' });
+      const bob = await openClient(context, cluster, { transport: 'comet', channel: 'outage', name: 'Bob' });
+      await waitForArrivals(bob, 20);
+      await bob.evaluate(() => {
+        window.statusTexts = [];
+        const status = document.getElementById('status');
+        new MutationObserver(() => window.statusTexts.push(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });
+      });
+      // Both Comet nodes at once: nginx has nowhere to send the poll, the page gets errors
+      // and backs off until duplexctl --restart has a node up again.
+      cluster.kill('comet-1');
+      cluster.kill('comet-2');
+      await bob.waitForFunction(() => window.statusTexts.some((t) => t.startsWith('Reconnecting…')), null, { timeout: WAIT_MS });
+      await bob.waitForFunction(() => duplex.state === 'open' && /^Resumed on comet-\d, \d+ events? caught up$/.test(document.getElementById('status').textContent), null, { timeout: WAIT_MS });
+      const resumedAt = (await probe(bob)).arrivals.length;
+      await waitForArrivals(bob, resumedAt + 20);
+      const a = await probe(alice);
+      const b = await probe(bob);
+      assert.ok(b.states.includes('reconnecting'), b.states.join(','));
+      assertCleanStream(b, 'the Comet page');
+      assertCleanStream(a, 'the WebSocket page');
+      // Everything Alice published while Bob had no node reached him afterwards.
+      assert.ok(assertSameEvents(b, a, 'Comet page against WebSocket page') >= 40);
+      assert.equal(b.pollAudit.max, 1, 'one poll in flight, through the retries too');
+      assert.deepEqual(bob.errors, []);
+    } finally {
+      await context.close();
+      await cluster.stop();
+    }
+  });
+
   test('a page that asks for more than the cluster holds is told what it missed', async () => {
     const cluster = await startCluster(['--history', '20']);
     const context = await newContext();

@@ -101,6 +101,7 @@ private slots:
     void clientBalanceKeepsAClientOnOneNode();
     void addedCometNodeTakesPolls();
     void killedNodeUnderLoadLosesNothing();
+    void noCometNodeIsA503();
 
 private:
     quint16 port() const { return m_cluster->port(); }
@@ -758,6 +759,28 @@ void TestComet::addedCometNodeTakesPolls()
     // Back to two nodes for the last test.
     QVERIFY2(m_cluster->removeNode(added, &error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(cometNodes().size(), 2, 10000);
+}
+
+void TestComet::noCometNodeIsA503()
+{
+    // nginx's own answer when no Comet node is left: the contract's JSON, as a 503 (the
+    // status says "try again", whatever upstream failure nginx saw).
+    QString error;
+    const std::unique_ptr<Cluster> cluster = startTestCluster(1, 1, &error);
+    QVERIFY2(cluster, qPrintable(error));
+    QVERIFY2(cluster->killNode(QStringLiteral("comet-1"), &error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(runningCometNodes(*cluster).isEmpty(), 5000);
+    for (const auto &[method, path] : {std::pair<QByteArray, QByteArray>{"GET", "/xhr/subscribe?channel=main"},
+                                       std::pair<QByteArray, QByteArray>{"POST", "/xhr/publish?channel=main"}}) {
+        const HttpResult r = httpCall(cluster->port(), method, path, method == "POST" ? QByteArray("hi") : QByteArray());
+        QCOMPARE(r.status, 503);
+        QCOMPARE(headerValue(r, "Content-Type"), QByteArray("application/json"));
+        QCOMPARE(headerValue(r, "Cache-Control"), QByteArray("no-store"));
+        const auto parsed = duplex::protocol::parseEvent(r.body);
+        QCOMPARE(parsed.event.type, EventType::Error);
+        QCOMPARE(parsed.event.code, QStringLiteral("unavailable"));
+    }
+    QVERIFY(stopTestCluster(cluster.get()));
 }
 
 void TestComet::killedNodeUnderLoadLosesNothing()
