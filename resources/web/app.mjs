@@ -283,14 +283,11 @@ ui.form.addEventListener('submit', (e) => {
     handleIdle();
     return;
   }
+  // The channel's pattern and the fields' `required` were checked by the browser before
+  // this submit; a name of spaces passes `required`, so it is checked here.
   const settings = readSettings();
-  if (!CHANNEL_PATTERN.test(settings.channel)) {
-    ui.channel.setAttribute('aria-invalid', 'true');
-    ui.channel.reportValidity();
-    return;
-  }
-  ui.channel.removeAttribute('aria-invalid');
   if (!settings.name) {
+    ui.name.setCustomValidity('Enter a name the others will see.');
     ui.name.reportValidity();
     return;
   }
@@ -320,6 +317,12 @@ function prefill() {
   if (q.get('join') === '1') ui.form.requestSubmit();
 }
 
+ui.name.addEventListener('input', () => ui.name.setCustomValidity(''));
+// Screen readers announce a field marked invalid; the browser's own check does not mark it.
+for (const field of [ui.channel, ui.name]) {
+  field.addEventListener('invalid', () => field.setAttribute('aria-invalid', 'true'));
+  field.addEventListener('input', () => field.removeAttribute('aria-invalid'));
+}
 window.addEventListener('pagehide', leave);
 setInterval(renderClients, 1000);
 map.start();

@@ -392,6 +392,24 @@ describe('browser client', { timeout: 120000 }, () => {
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await eve.screenshot({ path: path.join(SCREENSHOT_DIR, 'web-client-phone.png'), fullPage: false });
       assert.deepEqual(eve.errors, []);
+
+      // The form refuses what the contract would: a bad channel, an empty name.
+      const form = await phone.newPage();
+      await form.goto(cluster.url);
+      await form.fill('#channel', 'a/b');
+      await form.click('#join');
+      assert.equal(await form.getAttribute('#channel', 'aria-invalid'), 'true');
+      assert.notEqual(await form.$eval('#channel', (e) => e.validationMessage), '');
+      assert.equal(await form.evaluate(() => duplex.state), 'idle');
+      await form.fill('#channel', 'phone');
+      await form.fill('#name', '   ');
+      await form.click('#join');
+      assert.equal(await form.$eval('#name', (e) => e.validationMessage), 'Enter a name the others will see.');
+      assert.equal(await form.getAttribute('#name', 'aria-invalid'), 'true');
+      assert.equal(await form.evaluate(() => duplex.state), 'idle');
+      await form.fill('#name', 'Fay');
+      await form.click('#join');
+      await form.waitForFunction(() => duplex.state === 'open', null, { timeout: WAIT_MS });
     } finally {
       await phone.close();
       await cluster.stop();
