@@ -7,8 +7,6 @@
 #include <QJsonObject>
 #include <QMetaObject>
 #include <QPointer>
-#include <QRandomGenerator>
-#include <QTimer>
 #include <QUrl>
 
 #include <algorithm>
@@ -45,19 +43,13 @@ bool isPermanentFailure(int status)
 } // namespace
 
 CometClient::CometClient(Options options, QObject *parent)
-    : QObject(parent)
+    : ChannelClient(parent)
     , m_options(std::move(options))
     , m_pollConnection(new HttpConnection(m_options.host, m_options.port, m_options.source, this))
     , m_publishConnection(new HttpConnection(m_options.host, m_options.port, m_options.source, this))
-    , m_retryTimer(new QTimer(this))
 {
     while (m_options.pathPrefix.endsWith(QLatin1Char('/')))
         m_options.pathPrefix.chop(1);
-    m_retryTimer->setSingleShot(true);
-    connect(m_retryTimer, &QTimer::timeout, this, [this] {
-        if (m_running && m_retryAction)
-            (this->*m_retryAction)();
-    });
 }
 
 CometClient::~CometClient() = default;
@@ -68,13 +60,12 @@ void CometClient::start()
         return;
     m_running = true;
     ++m_generation;
-    m_attempt = 0;
-    if (!m_clientId.isEmpty()) {
+    resetBackoff();
+    if (!clientId().isEmpty()) {
         // A restart resumes where the previous run stopped.
         poll();
     } else if (!m_options.clientId.isEmpty()) {
-        m_clientId = m_options.clientId;
-        m_cursor = m_options.since;
+        adoptPlaceFromOptions();
         poll();
     } else {
         requestWelcome();
@@ -87,8 +78,7 @@ void CometClient::stop()
         return;
     m_running = false;
     ++m_generation;
-    m_retryTimer->stop();
-    m_retryAction = nullptr;
+    cancelRetry();
     // Their "aborted" answers arrive later and are ignored by generation.
     m_pollConnection->abort();
     m_publishConnection->abort();
@@ -100,13 +90,13 @@ void CometClient::publish(const QJsonValue &data)
         failPublishLater(QStringLiteral("cannot publish: the client is not running"));
         return;
     }
-    if (m_clientId.isEmpty()) {
+    if (clientId().isEmpty()) {
         failPublishLater(QStringLiteral("cannot publish before the welcome gave a clientId"));
         return;
     }
     const QJsonObject body{{QStringLiteral("data"), data.isUndefined() ? QJsonValue() : data}};
     const QByteArray target = m_options.pathPrefix.toUtf8() + "/publish?channel=" + encoded(m_options.channel)
-        + "&clientId=" + encoded(m_clientId);
+        + "&clientId=" + encoded(clientId());
     const quint64 generation = m_generation;
     const QPointer<CometClient> self(this);
     m_publishConnection->request("POST", target, QJsonDocument(body).toJson(QJsonDocument::Compact),
@@ -119,23 +109,22 @@ void CometClient::publish(const QJsonValue &data)
 
 void CometClient::requestWelcome()
 {
-    const quint64 generation = m_generation;
-    const QPointer<CometClient> self(this);
-    m_pollConnection->request("GET", target(QStringLiteral("subscribe"), false), {}, {}, m_options.requestTimeoutMs,
-                              [self, generation](const HttpResult &result) {
-                                  if (self)
-                                      self->handleWelcomeResult(generation, result);
-                              });
+    subscribe(false, m_options.requestTimeoutMs, &CometClient::handleWelcomeResult);
 }
 
 void CometClient::poll()
 {
+    subscribe(true, m_options.pollTimeoutMs, &CometClient::handlePollResult);
+}
+
+void CometClient::subscribe(bool withCursor, int timeoutMs, void (CometClient::*handler)(quint64, const HttpResult &))
+{
     const quint64 generation = m_generation;
     const QPointer<CometClient> self(this);
-    m_pollConnection->request("GET", target(QStringLiteral("subscribe"), true), {}, {}, m_options.pollTimeoutMs,
-                              [self, generation](const HttpResult &result) {
+    m_pollConnection->request("GET", target(QStringLiteral("subscribe"), withCursor), {}, {}, timeoutMs,
+                              [self, generation, handler](const HttpResult &result) {
                                   if (self)
-                                      self->handlePollResult(generation, result);
+                                      (self.data()->*handler)(generation, result);
                               });
 }
 
@@ -144,7 +133,7 @@ void CometClient::handleWelcomeResult(quint64 generation, const HttpResult &resu
     if (!isCurrent(generation))
         return;
     if (result.status != 200) {
-        handleFailure(generation, result, describeFailure(result), &CometClient::requestWelcome);
+        handleFailure(generation, result, describeFailure(result));
         return;
     }
     const protocol::EventListParse parsed = protocol::parseEventListFast(result.body);
@@ -155,15 +144,11 @@ void CometClient::handleWelcomeResult(quint64 generation, const HttpResult &resu
         || welcome->clientId.isEmpty()) {
         const QString why = parsed.status != protocol::EventParse::Status::Ok ? parsed.error
                                                                                : QStringLiteral("no welcome");
-        handleFailure(generation, result, QStringLiteral("unparsable welcome answer: %1").arg(why),
-                      &CometClient::requestWelcome);
+        handleFailure(generation, result, QStringLiteral("unparsable welcome answer: %1").arg(why));
         return;
     }
-    m_attempt = 0;
-    m_clientId = welcome->clientId;
-    m_cursor = m_options.since >= 0 ? m_options.since : welcome->seq;
     const QPointer<CometClient> self(this);
-    emit welcomed(*welcome);
+    acceptWelcome(*welcome);
     if (!self || !isCurrent(generation))
         return;
     // Whatever follows the welcome in the same answer is an ordinary event.
@@ -178,16 +163,15 @@ void CometClient::handlePollResult(quint64 generation, const HttpResult &result)
     if (!isCurrent(generation))
         return;
     if (result.status != 200) {
-        handleFailure(generation, result, describeFailure(result), &CometClient::poll);
+        handleFailure(generation, result, describeFailure(result));
         return;
     }
     const protocol::EventListParse parsed = protocol::parseEventListFast(result.body);
     if (parsed.status != protocol::EventParse::Status::Ok) {
-        handleFailure(generation, result, QStringLiteral("unparsable poll answer: %1").arg(parsed.error),
-                      &CometClient::poll);
+        handleFailure(generation, result, QStringLiteral("unparsable poll answer: %1").arg(parsed.error));
         return;
     }
-    m_attempt = 0;
+    resetBackoff();
     ++m_pollsCompleted;
     if (!handleEvents(generation, parsed.events))
         return;
@@ -198,22 +182,13 @@ bool CometClient::handleEvents(quint64 generation, const QList<protocol::Event> 
 {
     const QPointer<CometClient> self(this);
     for (const protocol::Event &event : events) {
-        if (event.type == protocol::EventType::Gap) {
-            m_cursor = std::max(m_cursor, event.to);
-            emit gapReceived(event.from, event.to);
-        } else if (event.isSequenced()) {
-            // A retried poll whose first answer was lost on the way can repeat events.
-            if (event.seq <= m_cursor) {
-                ++m_duplicatesDropped;
-                continue;
-            }
-            m_cursor = event.seq;
-            emit eventReceived(event);
-        } else if (event.type == protocol::EventType::Error) {
+        if (event.type == protocol::EventType::Error) {
             emit errorOccurred(event.message.isEmpty() ? event.code : event.message);
         } else {
-            // welcome and ack have no place in a poll answer; nothing to follow there.
-            continue;
+            const Outcome outcome = acceptEvent(event);
+            // Nothing was emitted for these; welcome and ack have no place in a poll answer.
+            if (outcome == Outcome::Duplicate || outcome == Outcome::Unsequenced)
+                continue;
         }
         if (!self || !isCurrent(generation))
             return false;
@@ -221,8 +196,7 @@ bool CometClient::handleEvents(quint64 generation, const QList<protocol::Event> 
     return true;
 }
 
-void CometClient::handleFailure(quint64 generation, const HttpResult &result, const QString &reason,
-                                void (CometClient::*retry)())
+void CometClient::handleFailure(quint64 generation, const HttpResult &result, const QString &reason)
 {
     if (isPermanentFailure(result.status)) {
         const QPointer<CometClient> self(this);
@@ -231,18 +205,18 @@ void CometClient::handleFailure(quint64 generation, const HttpResult &result, co
             stop();
         return;
     }
-    ++m_attempt;
-    ++m_reconnects;
-    // Exponential backoff with "equal jitter": half the delay fixed, half random, so
-    // clients cut off by the same node failure do not come back in one burst.
-    const int minMs = std::max(1, m_options.retryMinMs);
-    const int maxMs = std::max(minMs, m_options.retryMaxMs);
-    const int exponent = std::min(m_attempt - 1, 20);
-    const int ceiling = int(std::min<qint64>(maxMs, qint64(minMs) << exponent));
-    const int delay = std::max(minMs, ceiling / 2 + int(QRandomGenerator::global()->bounded(ceiling / 2 + 1)));
-    m_retryAction = retry;
-    m_retryTimer->start(delay);
-    emit reconnecting(m_attempt, reason);
+    scheduleRetry(reason);
+}
+
+void CometClient::retry()
+{
+    if (!m_running)
+        return;
+    // Only a welcome gives the clientId a poll needs.
+    if (clientId().isEmpty())
+        requestWelcome();
+    else
+        poll();
 }
 
 void CometClient::handlePublishResult(quint64 generation, const HttpResult &result)
@@ -277,9 +251,9 @@ QByteArray CometClient::target(const QString &endpoint, bool withCursor) const
 {
     QByteArray target = m_options.pathPrefix.toUtf8() + '/' + endpoint.toUtf8() + "?channel=" + encoded(m_options.channel);
     if (withCursor) {
-        target += "&clientId=" + encoded(m_clientId);
-        if (m_cursor >= 0)
-            target += "&since=" + QByteArray::number(m_cursor);
+        target += "&clientId=" + encoded(clientId());
+        if (cursor() >= 0)
+            target += "&since=" + QByteArray::number(cursor());
         if (!m_options.presence)
             target += "&presence=0";
     }

@@ -1,17 +1,15 @@
 #include "client/nchanclient.h"
 
+#include "client/backoff.h"
 #include "client/httpconnection.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
-#include <QRandomGenerator>
 #include <QTimer>
 #include <QUrl>
 #include <QWebSocket>
 #include <QWebSocketHandshakeOptions>
-
-#include <algorithm>
 
 namespace duplex::client {
 
@@ -336,14 +334,7 @@ void NchanClient::retryLater(const QString &reason)
 {
     ++m_attempt;
     ++m_reconnects;
-    // Exponential backoff with "equal jitter": half the delay fixed, half random, so
-    // subscribers cut off together do not all come back in the same millisecond.
-    const int minMs = std::max(1, m_options.retryMinMs);
-    const int maxMs = std::max(minMs, m_options.retryMaxMs);
-    const int exponent = std::min(m_attempt - 1, 20);
-    const int ceiling = int(std::min<qint64>(maxMs, qint64(minMs) << exponent));
-    const int delay = std::max(minMs, ceiling / 2 + int(QRandomGenerator::global()->bounded(ceiling / 2 + 1)));
-    m_retryTimer->start(delay);
+    m_retryTimer->start(backoffDelayMs(m_attempt, m_options.retryMinMs, m_options.retryMaxMs));
     emit reconnecting(m_attempt, reason);
 }
 

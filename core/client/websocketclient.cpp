@@ -4,7 +4,6 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRandomGenerator>
 #include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
@@ -13,15 +12,11 @@
 namespace duplex::client {
 
 WebSocketClient::WebSocketClient(Options options, QObject *parent)
-    : QObject(parent)
+    : ChannelClient(parent)
     , m_options(std::move(options))
-    , m_retryTimer(new QTimer(this))
     , m_connectTimer(new QTimer(this))
-    , m_clientId(m_options.clientId)
-    , m_cursor(m_options.since)
 {
-    m_retryTimer->setSingleShot(true);
-    connect(m_retryTimer, &QTimer::timeout, this, &WebSocketClient::open);
+    adoptPlaceFromOptions();
     m_connectTimer->setSingleShot(true);
     connect(m_connectTimer, &QTimer::timeout, this, [this] {
         if (m_socket)
@@ -42,7 +37,7 @@ void WebSocketClient::start()
 void WebSocketClient::stop()
 {
     m_running = false;
-    m_retryTimer->stop();
+    cancelRetry();
     m_connectTimer->stop();
     if (m_socket) {
         QWebSocket *socket = m_socket;
@@ -60,10 +55,10 @@ void WebSocketClient::open()
         return;
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("channel"), m_options.channel);
-    if (!m_clientId.isEmpty())
-        query.addQueryItem(QStringLiteral("clientId"), m_clientId);
-    if (m_cursor >= 0)
-        query.addQueryItem(QStringLiteral("since"), QString::number(m_cursor));
+    if (!clientId().isEmpty())
+        query.addQueryItem(QStringLiteral("clientId"), clientId());
+    if (cursor() >= 0)
+        query.addQueryItem(QStringLiteral("since"), QString::number(cursor()));
     if (!m_options.presence)
         query.addQueryItem(QStringLiteral("presence"), QStringLiteral("0"));
     QUrl url;
@@ -93,15 +88,7 @@ void WebSocketClient::handleText(const QString &text)
     case protocol::EventType::Welcome:
         m_connectTimer->stop();
         m_connected = true;
-        m_attempt = 0;
-        m_clientId = event.clientId;
-        if (m_cursor < 0)
-            m_cursor = event.seq;
-        emit welcomed(event);
-        return;
-    case protocol::EventType::Gap:
-        m_cursor = std::max(m_cursor, event.to);
-        emit gapReceived(event.from, event.to);
+        acceptWelcome(event);
         return;
     case protocol::EventType::Ack:
         if (!m_pendingAcks.empty())
@@ -111,15 +98,10 @@ void WebSocketClient::handleText(const QString &text)
     case protocol::EventType::Error:
         emit errorOccurred(QStringLiteral("%1: %2").arg(event.code, event.message));
         return;
-    default:
-        break;
-    }
-    if (event.seq <= m_cursor) {
-        ++m_duplicatesDropped;
+    default: // a gap, or an event with a seq
+        acceptEvent(event);
         return;
     }
-    m_cursor = event.seq;
-    emit eventReceived(event);
 }
 
 void WebSocketClient::handleClosed()
@@ -138,19 +120,12 @@ void WebSocketClient::handleClosed()
         emit publishFailed(QStringLiteral("connection lost before the ack: %1").arg(reason));
     m_pendingAcks.clear();
     if (m_running)
-        retry(reason);
+        scheduleRetry(reason);
 }
 
-void WebSocketClient::retry(const QString &reason)
+void WebSocketClient::retry()
 {
-    ++m_attempt;
-    ++m_reconnects;
-    // Exponential backoff, half fixed and half random, so clients dropped together by
-    // one node do not all come back in the same millisecond.
-    const int ceiling = int(std::min<qint64>(m_options.retryMaxMs, qint64(m_options.retryMinMs) << std::min(m_attempt - 1, 16)));
-    const int delay = ceiling / 2 + int(QRandomGenerator::global()->bounded(ceiling / 2 + 1));
-    emit reconnecting(m_attempt, reason);
-    m_retryTimer->start(delay);
+    open();
 }
 
 void WebSocketClient::publish(const QJsonValue &data)
