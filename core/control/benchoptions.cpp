@@ -1,5 +1,7 @@
 #include "control/benchoptions.h"
 
+#include "util/optionvalue.h"
+
 #include <QCommandLineParser>
 
 namespace duplex::control {
@@ -89,12 +91,7 @@ BenchParse parseBenchOptions(const QStringList &arguments)
     c.nginxProgram = parser.value(nginx);
 
     auto readInt = [&parser](const QCommandLineOption &option, int low, int high, int *value) {
-        bool ok = false;
-        const int v = parser.value(option).toInt(&ok);
-        if (!ok || v < low || v > high)
-            return false;
-        *value = v;
-        return true;
+        return util::readInteger(parser.value(option), low, high, value);
     };
     if (thesis) {
         if (!readInt(clients, 1, 5000, &c.clients))

@@ -1,5 +1,7 @@
 #include "control/ctloptions.h"
 
+#include "util/optionvalue.h"
+
 #include <QCommandLineParser>
 
 namespace duplex::control {
@@ -21,12 +23,7 @@ const char kOverview[] =
 
 bool readCount(const QCommandLineParser &parser, const QCommandLineOption &option, int min, int max, int *out)
 {
-    bool ok = false;
-    const int value = parser.value(option).toInt(&ok);
-    if (!ok || value < min || value > max)
-        return false;
-    *out = value;
-    return true;
+    return util::readInteger(parser.value(option), min, max, out);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "loadgen/clusterbenchoptions.h"
 
 #include "load/payload.h"
+#include "util/optionvalue.h"
 
 #include <QCommandLineParser>
 
@@ -138,12 +139,9 @@ ClusterBenchParse parseClusterBenchOptions(ClusterBenchKind kind, const QStringL
         if (!parser.isSet(o.option))
             continue;
         const QString text = parser.value(o.option);
-        bool ok = false;
-        const int value = text.toInt(&ok);
-        if (!ok || value < o.min || value > o.max)
+        if (!util::readInteger(text, o.min, o.max, o.target))
             return fail(QStringLiteral("--%1: expected an integer from %2 to %3, got %4")
                             .arg(o.option.names().constFirst()).arg(o.min).arg(o.max).arg(text));
-        *o.target = value;
     }
     c.requireComplete = !comet || parser.isSet(requireOption);
     c.jsonFile = parser.value(jsonOption);

@@ -1,6 +1,7 @@
 #include "loadgen/loadoptions.h"
 
 #include "protocol/codec.h"
+#include "util/optionvalue.h"
 
 #include <QCommandLineParser>
 #include <QLocale>
@@ -30,26 +31,6 @@ QString urlOf(const LoadOptions &options)
     url.setPort(options.port);
     url.setPath(QStringLiteral("/"));
     return url.toString();
-}
-
-bool readInt(const QString &text, qint64 low, qint64 high, qint64 *out)
-{
-    bool ok = false;
-    const qint64 value = text.toLongLong(&ok);
-    if (!ok || value < low || value > high)
-        return false;
-    *out = value;
-    return true;
-}
-
-bool readDouble(const QString &text, double low, double high, double *out)
-{
-    bool ok = false;
-    const double value = text.toDouble(&ok);
-    if (!ok || !(value >= low) || !(value <= high))
-        return false;
-    *out = value;
-    return true;
 }
 
 } // namespace
@@ -149,21 +130,21 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
         }
     }
     qint64 value = 0;
-    if (!readInt(parser.value(clients), 1, 20000, &value))
+    if (!util::readInteger(parser.value(clients), 1, 20000, &value))
         return fail(QStringLiteral("--clients: expected 1 to 20000, got %1").arg(parser.value(clients)));
     o.clients = int(value);
-    if (!readInt(parser.value(publishers), 1, 1000, &value))
+    if (!util::readInteger(parser.value(publishers), 1, 1000, &value))
         return fail(QStringLiteral("--publishers: expected 1 to 1000, got %1").arg(parser.value(publishers)));
     o.publishers = int(value);
-    if (!readDouble(parser.value(rate), 0.1, 1e6, &o.rate))
+    if (!util::readNumber(parser.value(rate), 0.1, 1e6, &o.rate))
         return fail(QStringLiteral("--rate: expected 0.1 to 1000000 messages per second, got %1").arg(parser.value(rate)));
-    if (!readInt(parser.value(size), kMinSize, protocol::kDefaultMaxMessageBytes / 4, &value))
+    if (!util::readInteger(parser.value(size), kMinSize, protocol::kDefaultMaxMessageBytes / 4, &value))
         return fail(QStringLiteral("--size: expected %1 to %2 characters, got %3")
                         .arg(kMinSize).arg(protocol::kDefaultMaxMessageBytes / 4).arg(parser.value(size)));
     o.size = int(value);
-    if (parser.isSet(messages) && !readInt(parser.value(messages), 1, 100000000, &o.messages))
+    if (parser.isSet(messages) && !util::readInteger(parser.value(messages), 1, 100000000, &o.messages))
         return fail(QStringLiteral("--messages: expected 1 to 100000000, got %1").arg(parser.value(messages)));
-    if (!readDouble(parser.value(duration), 0.1, 86400, &o.durationSeconds))
+    if (!util::readNumber(parser.value(duration), 0.1, 86400, &o.durationSeconds))
         return fail(QStringLiteral("--duration: expected 0.1 to 86400 seconds, got %1").arg(parser.value(duration)));
     o.channel = parser.value(channel);
     if (!protocol::isValidChannel(o.channel))
@@ -176,25 +157,25 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     o.spreadSources = parser.isSet(spread);
     o.presence = !parser.isSet(noPresence);
     o.histograms = parser.isSet(histograms);
-    if (!readDouble(parser.value(ramp), 1, 1e6, &o.rampPerSecond))
+    if (!util::readNumber(parser.value(ramp), 1, 1e6, &o.rampPerSecond))
         return fail(QStringLiteral("--ramp: expected 1 to 1000000 connects per second, got %1").arg(parser.value(ramp)));
-    if (!readInt(parser.value(interval), 50, 60000, &value))
+    if (!util::readInteger(parser.value(interval), 50, 60000, &value))
         return fail(QStringLiteral("--interval: expected 50 to 60000 ms, got %1").arg(parser.value(interval)));
     o.intervalMs = int(value);
     o.csvPath = parser.value(csv);
-    if (!readDouble(parser.value(grace), 0, 600, &o.graceSeconds))
+    if (!util::readNumber(parser.value(grace), 0, 600, &o.graceSeconds))
         return fail(QStringLiteral("--grace: expected 0 to 600 seconds, got %1").arg(parser.value(grace)));
-    if (!readInt(parser.value(connectTimeout), 1, 3600, &value))
+    if (!util::readInteger(parser.value(connectTimeout), 1, 3600, &value))
         return fail(QStringLiteral("--connect-timeout: expected 1 to 3600 seconds, got %1").arg(parser.value(connectTimeout)));
     o.connectTimeoutSeconds = int(value);
-    if (!readInt(parser.value(procs), 1, kMaxProcs, &value))
+    if (!util::readInteger(parser.value(procs), 1, kMaxProcs, &value))
         return fail(QStringLiteral("--procs: expected 1 to %1, got %2").arg(kMaxProcs).arg(parser.value(procs)));
     o.procs = int(value);
     if (parser.isSet(worker)) {
         const QStringList parts = parser.value(worker).split(QLatin1Char('/'));
         qint64 index = 0;
         qint64 count = 0;
-        if (parts.size() != 2 || !readInt(parts.at(1), 1, kMaxProcs, &count) || !readInt(parts.at(0), 0, count - 1, &index))
+        if (parts.size() != 2 || !util::readInteger(parts.at(1), 1, kMaxProcs, &count) || !util::readInteger(parts.at(0), 0, count - 1, &index))
             return fail(QStringLiteral("--worker: expected i/K with 0 <= i < K <= %1, got %2").arg(kMaxProcs).arg(parser.value(worker)));
         if (parser.isSet(procs) && o.procs != count)
             return fail(QStringLiteral("--worker %1 does not match --procs %2").arg(parser.value(worker)).arg(o.procs));

@@ -1,8 +1,11 @@
 #include "util/serveroptions.h"
 
 #include "protocol/codec.h"
+#include "util/optionvalue.h"
 
 #include <QCommandLineParser>
+
+#include <limits>
 
 namespace duplex::util {
 
@@ -158,12 +161,7 @@ ServerOptionsParse parseServerOptions(ServerRole role, const QStringList &argume
         return fail(QStringLiteral("--name must match [A-Za-z0-9_.-]{1,64}: %1").arg(o.name));
 
     auto positiveInt = [&parser](const QCommandLineOption &option, int *out) {
-        bool ok = false;
-        const int value = parser.value(option).toInt(&ok);
-        if (!ok || value <= 0)
-            return false;
-        *out = value;
-        return true;
+        return readInteger(parser.value(option), 1, std::numeric_limits<int>::max(), out);
     };
     if (isNode) {
         if (!parser.isSet(brokerOption))
