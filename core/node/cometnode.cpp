@@ -62,6 +62,9 @@ CometNode::CometNode(ChannelHub *hub, Limits limits, QObject *parent)
     , m_limits(limits)
     , m_holdTimer(new QTimer(this))
     , m_sessionTimer(new QTimer(this))
+    // nginx may move a poll to another node when its node dies (proxy_next_upstream),
+    // unseen by the client; the header lets it tell which node answered.
+    , m_pollHeaders{{QByteArrayLiteral("X-Duplex-Node"), hub->nodeName().toUtf8()}}
 {
     m_holdTimer->setSingleShot(true);
     connect(m_holdTimer, &QTimer::timeout, this, &CometNode::expirePolls);
@@ -319,9 +322,7 @@ void CometNode::answerPoll(quint64 id, const Body &body)
         session->lastSeenMs = nowMs();
     }
     if (QHttpServerResponder *responder = poll.parked->responder()) {
-        // nginx may move a poll to another node when its node dies (proxy_next_upstream),
-        // unseen by the client; the header lets it tell which node answered.
-        respond(*responder, Status::Ok, body.json, {{QByteArrayLiteral("X-Duplex-Node"), m_hub->nodeName().toUtf8()}});
+        respond(*responder, Status::Ok, body.json, m_pollHeaders);
         ++m_pollsAnswered;
         m_eventsOut += quint64(body.events);
         m_bytesOut += quint64(body.json.size());

@@ -124,6 +124,7 @@ private:
     http::HttpService *m_http = nullptr;
     QTimer *m_holdTimer;
     QTimer *m_sessionTimer;
+    const QList<QPair<QByteArray, QByteArray>> m_pollHeaders; // sent with every poll answer
     quint64 m_nextId = 1;
     // Keyed by id, which grows with arrival time: with one hold time for every poll the
     // first entry is always the next to time out.

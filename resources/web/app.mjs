@@ -260,7 +260,8 @@ function updateFacts() {
 function renderClients() {
   const now = Date.now();
   const self = session?.transport.clientId;
-  const items = roster.visible(now).map((c) => {
+  const visible = roster.visible(now);
+  const items = visible.map((c) => {
     const li = document.createElement('li');
     li.style.opacity = String(roster.opacity(c, now));
     const swatch = document.createElement('span');
@@ -272,7 +273,7 @@ function renderClients() {
     return li;
   });
   ui.clients.replaceChildren(...items);
-  const present = roster.visible(now).filter((c) => c.present).length;
+  const present = visible.filter((c) => c.present).length;
   ui.clientCount.textContent = `(${present} here)`;
 }
 

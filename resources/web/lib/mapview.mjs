@@ -18,6 +18,11 @@ export class MapView {
     this.view = null;         // {cx, cy, span} drawn now, easing toward the fitted one
     this.lastFrame = 0;
     this.running = false;
+    // Read once, not per frame: the colours change only with the colour scheme.
+    this.palette = this.colours();
+    globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => {
+      this.palette = this.colours();
+    });
     new ResizeObserver(() => this.resize()).observe(canvas);
     this.resize();
   }
@@ -62,7 +67,7 @@ export class MapView {
     const { ctx, canvas } = this;
     const w = canvas.width;
     const h = canvas.height;
-    const c = this.colours();
+    const c = this.palette;
     const now = Date.now();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = c.ground;
