@@ -243,6 +243,27 @@ QByteArray intervalJsonLine(qint64 elapsedMs, const QList<TransportInterval> &tr
     return line.object() + '\n';
 }
 
+namespace {
+
+// The fields every report line carries, interval or summary: `t` and the `transports`
+// object; false with `error` saying which is wrong.
+bool readReportFields(const QJsonObject &holder, qint64 *elapsedMs, QJsonObject *byName, QString *error)
+{
+    if (!readInteger(holder, "t", elapsedMs)) {
+        *error = QStringLiteral("\"t\" is not an integer");
+        return false;
+    }
+    const QJsonValue transports = holder.value(QLatin1String("transports"));
+    if (!transports.isObject()) {
+        *error = QStringLiteral("\"transports\" is not an object");
+        return false;
+    }
+    *byName = transports.toObject();
+    return true;
+}
+
+} // namespace
+
 IntervalParse parseIntervalJsonLine(const QByteArray &line)
 {
     IntervalParse parse;
@@ -256,12 +277,9 @@ IntervalParse parseIntervalJsonLine(const QByteArray &line)
     QString error;
     if (!readLine(line, &root, &error))
         return fail(IntervalParse::Status::BadJson, error);
-    if (!readInteger(root, "t", &parse.elapsedMs))
-        return fail(IntervalParse::Status::BadField, QStringLiteral("\"t\" is not an integer"));
-    const QJsonValue transports = root.value(QLatin1String("transports"));
-    if (!transports.isObject())
-        return fail(IntervalParse::Status::BadField, QStringLiteral("\"transports\" is not an object"));
-    const QJsonObject byName = transports.toObject();
+    QJsonObject byName;
+    if (!readReportFields(root, &parse.elapsedMs, &byName, &error))
+        return fail(IntervalParse::Status::BadField, error);
     for (auto it = byName.begin(); it != byName.end(); ++it) {
         const QString where = QStringLiteral("transport \"%1\": ").arg(it.key());
         if (!it.value().isObject())
@@ -367,12 +385,9 @@ SummaryParse parseSummaryJson(const QByteArray &line)
     const QJsonObject summary = root.value(QLatin1String("summary")).toObject();
     if (!root.value(QLatin1String("summary")).isObject())
         return fail(SummaryParse::Status::BadField, QStringLiteral("\"summary\" is not an object"));
-    if (!readInteger(summary, "t", &parse.elapsedMs))
-        return fail(SummaryParse::Status::BadField, QStringLiteral("\"t\" is not an integer"));
-    const QJsonValue transports = summary.value(QLatin1String("transports"));
-    if (!transports.isObject())
-        return fail(SummaryParse::Status::BadField, QStringLiteral("\"transports\" is not an object"));
-    const QJsonObject byName = transports.toObject();
+    QJsonObject byName;
+    if (!readReportFields(summary, &parse.elapsedMs, &byName, &error))
+        return fail(SummaryParse::Status::BadField, error);
     for (auto it = byName.begin(); it != byName.end(); ++it) {
         const QString where = QStringLiteral("transport \"%1\": ").arg(it.key());
         const QJsonObject object = it.value().toObject();
