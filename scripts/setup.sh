@@ -5,9 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Why each, where it is not obvious:
+#   libqt6opengl6-dev  Qt Charts' CMake config needs Qt6OpenGL; qt6-base-dev only recommends it
+#   libxkbcommon-dev   silences Qt's configure warning about xkbcommon
+#   nginx-light, libnginx-mod-nchan  the cluster's front and the nchan peer of the benchmarks
+#   valgrind           tst_comet_memcheck;  xvfb xauth  the panel's screenshot on a virtual display
 packages=(cmake g++ ninja-build ccache pkg-config
-          qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-charts-dev libxkbcommon-dev
-          nginx-light libnginx-mod-nchan valgrind xvfb xauth "$@")
+          qt6-base-dev libqt6opengl6-dev qt6-websockets-dev qt6-httpserver-dev qt6-charts-dev
+          libxkbcommon-dev nginx-light libnginx-mod-nchan valgrind xvfb xauth "$@")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -33,8 +38,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
     trap 'if [ "$policy_added" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi' EXIT
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # dpkg prints a few lines per package (hundreds of packages on a bare machine): into a
+    # log, shown only if the installation fails.
+    log=$(mktemp /tmp/duplex-setup-apt.XXXXXX)
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        echo "setup: apt-get failed (whole log: $log)" >&2
+        exit 1
+    fi
+    rm -f "$log"
+    echo "setup: installed"
 fi
 
 if [ ! -f build/build.ninja ]; then
