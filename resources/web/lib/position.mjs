@@ -1,6 +1,7 @@
 // Where this browser is: the device's geolocation when the user permits it, otherwise a
 // simulated walk. Dispatches 'source' {src: 'gps'|'sim', reason} whenever that changes, so
 // the page can say on screen which one it is sending.
+import { DetailEvent } from './detail-event.mjs';
 import { SimulatedWalk } from './walk.mjs';
 
 const FIRST_FIX_TIMEOUT_MS = 10000;
@@ -57,7 +58,7 @@ export class PositionSource extends EventTarget {
 
   announce(src, reason) {
     this.src = src;
-    this.dispatchEvent(new CustomEvent('source', { detail: { src, reason } }));
+    this.dispatchEvent(new DetailEvent('source', { src, reason }));
   }
 
   // The position to send now, or null while waiting for the first fix.

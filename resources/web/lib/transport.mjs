@@ -11,6 +11,7 @@
 // Subclasses implement start(), stop() and publish(data) -> Promise<seq>, and call
 // handleWelcome(), handleEvents() and connectionLost() as their connection goes.
 import { Backoff } from './backoff.mjs';
+import { DetailEvent } from './detail-event.mjs';
 import { Sequencer } from './sequencer.mjs';
 
 export class Transport extends EventTarget {
@@ -44,7 +45,7 @@ export class Transport extends EventTarget {
 
   setState(state, extra = {}) {
     this.state = state;
-    this.dispatchEvent(new CustomEvent('state', { detail: { state, node: this.node, ...extra } }));
+    this.dispatchEvent(new DetailEvent('state', { state, node: this.node, ...extra }));
   }
 
   // A welcome: the connection is up. Anything between our seq and the channel's seq at this
@@ -53,7 +54,7 @@ export class Transport extends EventTarget {
     if (!keepClientId || !this.clientId) this.clientId = welcome.clientId;
     this.node = welcome.node ?? '';
     this.backoff.reset();
-    this.dispatchEvent(new CustomEvent('event', { detail: { event: welcome, outcome: { kind: 'unsequenced' } } }));
+    this.dispatchEvent(new DetailEvent('event', { event: welcome, outcome: { kind: 'unsequenced' } }));
     const resumed = this.dropped;
     this.dropped = false;
     this.sequencer.startAt(welcome.seq);
@@ -70,7 +71,7 @@ export class Transport extends EventTarget {
     for (const event of events) {
       if (event === null || typeof event !== 'object') continue;
       const outcome = this.sequencer.accept(event);
-      this.dispatchEvent(new CustomEvent('event', { detail: { event, outcome } }));
+      this.dispatchEvent(new DetailEvent('event', { event, outcome }));
       if (this.catchUp && (outcome.kind === 'deliver' || outcome.kind === 'gap')) {
         if (outcome.kind === 'deliver') this.catchUp.caughtUp += 1;
         if (this.lastSeq >= this.catchUp.target) {

@@ -1,5 +1,6 @@
 // The WebSocket transport: GET /ws/?channel&clientId&since, upgraded; events arrive one per
 // text frame, publishes go up the same socket and are acknowledged with their seq.
+import { DetailEvent } from './detail-event.mjs';
 import { Transport, parseJson } from './transport.mjs';
 
 const ACK_TIMEOUT_MS = 10000;
@@ -40,8 +41,8 @@ export class WebSocketTransport extends Transport {
   handleFrame(text) {
     const event = parseJson(text);
     if (event === null || typeof event !== 'object') {
-      this.dispatchEvent(new CustomEvent('event', {
-        detail: { event: { type: 'error', code: 'unreadable', message: String(text).slice(0, 200) }, outcome: { kind: 'unsequenced' } },
+      this.dispatchEvent(new DetailEvent('event', {
+        event: { type: 'error', code: 'unreadable', message: String(text).slice(0, 200) }, outcome: { kind: 'unsequenced' },
       }));
       return;
     }
