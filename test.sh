@@ -12,4 +12,7 @@ command -v npm >/dev/null || extra+=(npm)
 scripts/setup.sh "${extra[@]}"
 scripts/setup-browser-tests.sh
 
+# A test whose outside program (nginx, the nchan module) is missing fails here instead of
+# skipping: what this script installed must be there.
+export DUPLEX_TEST_REQUIRE_ALL=1
 ctest --test-dir build --output-on-failure -j2 "$@"

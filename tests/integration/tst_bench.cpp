@@ -1,6 +1,7 @@
 // `duplexctl bench thesis|scale` as a user runs them, on small bounded experiments: the
 // files they write and the tables they print must add up.
 #include "load/loadreport.h"
+#include "needs.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -108,8 +109,7 @@ void TestBench::scaleWritesOneRowPerRun()
 
 void TestBench::scaleAgainstNchan()
 {
-    if (!QFile::exists(QStringLiteral("/usr/lib/nginx/modules/ngx_nchan_module.so")))
-        QSKIP("libnginx-mod-nchan is not installed (scripts/setup.sh installs it)");
+    DUPLEX_NEEDS_FILE(QStringLiteral("/usr/lib/nginx/modules/ngx_nchan_module.so"), "libnginx-mod-nchan");
     QTemporaryDir out;
     QVERIFY(out.isValid());
     QProcess *ctl = runCtl(this, {QStringLiteral("bench"), QStringLiteral("scale"), QStringLiteral("--out"), out.path(),

@@ -7,6 +7,7 @@
 #include "client/nchanclient.h"
 #include "httpcall.h"
 #include "load/loadreport.h"
+#include "needs.h"
 #include "peer/nchanpublisher.h"
 #include "peer/nchanserver.h"
 #include "serverprocess.h"
@@ -165,10 +166,8 @@ void TestNchan::stopAndCheck(NchanServer &server)
 
 void TestNchan::initTestCase()
 {
-    if (!QFile::exists(QStringLiteral("/usr/sbin/nginx")))
-        QSKIP("nginx is not installed");
-    if (!QFile::exists(QString::fromLatin1(duplex::peer::kNchanModulePath)))
-        QSKIP("libnginx-mod-nchan is not installed (scripts/setup.sh installs it)");
+    DUPLEX_NEEDS_FILE(QStringLiteral("/usr/sbin/nginx"), "nginx-light");
+    DUPLEX_NEEDS_FILE(QString::fromLatin1(duplex::peer::kNchanModulePath), "libnginx-mod-nchan");
 }
 
 void TestNchan::startsAndStops()

@@ -1,6 +1,7 @@
 // Unit tests of core/peer/nchanconfig.{h,cpp}: the rendered configuration's structure and
 // the real nginx's own check (`nginx -t`) of it with Debian's nchan module loaded.
 
+#include "needs.h"
 #include "peer/nchanconfig.h"
 
 #include <QDir>
@@ -148,10 +149,8 @@ void TestNchanConfig::nginxAccepts_data()
 
 void TestNchanConfig::nginxAccepts()
 {
-    if (!QFile::exists(kNginx))
-        QSKIP("no /usr/sbin/nginx to check the configuration with");
-    if (!QFile::exists(QString::fromLatin1(kNchanModulePath)))
-        QSKIP("libnginx-mod-nchan is not installed");
+    DUPLEX_NEEDS_FILE(kNginx, "nginx-light");
+    DUPLEX_NEEDS_FILE(QString::fromLatin1(kNchanModulePath), "libnginx-mod-nchan");
     QFETCH(int, workers);
     QFETCH(int, bufferLength);
     QFETCH(int, timeout);
@@ -169,8 +168,7 @@ void TestNchanConfig::nginxAccepts()
 
 void TestNchanConfig::nginxRefusesAMissingModule()
 {
-    if (!QFile::exists(kNginx))
-        QSKIP("no /usr/sbin/nginx to check the configuration with");
+    DUPLEX_NEEDS_FILE(kNginx, "nginx-light");
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     NchanSettings s = settings(dir.path());

@@ -2,6 +2,7 @@
 // settings against reviewed expected files, structural properties of every shape of
 // cluster, and the real nginx's own check (`nginx -t`) of each rendered configuration.
 
+#include "needs.h"
 #include "nginx/nginxconfig.h"
 
 #include <QDir>
@@ -182,8 +183,7 @@ void TestNginxConfig::expectedFile()
         QFAIL(qPrintable(QStringLiteral("%1 differs from the rendering (written to %2):\n%3").arg(expectedPath, actualPath, diff)));
     }
 
-    if (!QFile::exists(kNginx))
-        QSKIP("no /usr/sbin/nginx to check the configuration with");
+    DUPLEX_NEEDS_FILE(kNginx, "nginx-light");
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString forNginx = renderNginxConfig(builtinNginxTemplate(), settings(2, comet, balance, dir.path()));
@@ -260,8 +260,7 @@ void TestNginxConfig::structure()
     }
     QCOMPARE(text.count(QLatin1Char('{')), text.count(QLatin1Char('}')));
 
-    if (!QFile::exists(kNginx))
-        QSKIP("no /usr/sbin/nginx to check the configuration with");
+    DUPLEX_NEEDS_FILE(kNginx, "nginx-light");
     const QString error = nginxCheck(text, dir.path());
     QVERIFY2(error.isEmpty(), qPrintable(error));
 }
