@@ -4,6 +4,6 @@
 int main(int argc, char **argv)
 {
     using namespace duplex;
-    return app::runService(util::ServerRole::Broker, argc, argv,
-                           [](const util::ServerOptions &) { return new app::BrokerService; });
+    return app::runService(util::Role::Broker, argc, argv,
+                           [](const app::ServerOptions &) { return new app::BrokerService; });
 }

@@ -2,7 +2,7 @@
 // thesis charted them: one publisher, subscribers of both kinds on one channel, through
 // nginx; prints loss, latency, the time between consecutive messages and the nodes' cost
 // per transport. See `duplex-bench-comet --help` and core/loadgen/clusterbench.h.
-#include "loadgen/runclusterbench.h"
+#include "bench/runclusterbench.h"
 
 int main(int argc, char **argv)
 {

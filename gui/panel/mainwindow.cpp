@@ -42,7 +42,7 @@
 namespace duplex::gui {
 
 using control::Cluster;
-using control::NodeRole;
+using util::Role;
 
 namespace {
 // Closing waits for the cluster's orderly stop; past this the window closes anyway and
@@ -50,9 +50,9 @@ namespace {
 constexpr int kCloseTimeoutMs = 20000;
 constexpr int kStatusMs = 5000;
 
-bool isWorkerRole(NodeRole role)
+bool isWorkerRole(util::Role role)
 {
-    return role == NodeRole::WebSocket || role == NodeRole::Comet;
+    return role == util::Role::WebSocket || role == util::Role::Comet;
 }
 } // namespace
 
@@ -132,9 +132,9 @@ void MainWindow::createActions()
                                   "of 16 characters, Comet against WebSocket (Ctrl+T)"));
     toolbar->addSeparator();
     m_addWebSocketAction = toolbar->addAction(tr("Add WebSocket node"), this,
-                                              [this] { handleAddNode(NodeRole::WebSocket); });
+                                              [this] { handleAddNode(util::Role::WebSocket); });
     m_addWebSocketAction->setToolTip(tr("Start one more WebSocket node; nginx takes it in once it is ready"));
-    m_addCometAction = toolbar->addAction(tr("Add Comet node"), this, [this] { handleAddNode(NodeRole::Comet); });
+    m_addCometAction = toolbar->addAction(tr("Add Comet node"), this, [this] { handleAddNode(util::Role::Comet); });
     m_addCometAction->setToolTip(tr("Start one more Comet node; nginx takes it in once it is ready"));
     toolbar->addSeparator();
     m_openWebClientAction = toolbar->addAction(tr("Open web client"), this, &MainWindow::handleOpenWebClient);
@@ -368,13 +368,13 @@ void MainWindow::handleStopTriggered()
     updateActions();
 }
 
-void MainWindow::handleAddNode(NodeRole role)
+void MainWindow::handleAddNode(util::Role role)
 {
     QString error;
     if (!m_cluster->addNode(role, &error))
         showError(tr("Cannot add a node"), error);
     else
-        statusBar()->showMessage(tr("Adding a %1 node").arg(control::roleName(role)), kStatusMs);
+        statusBar()->showMessage(tr("Adding a %1 node").arg(util::roleName(role)), kStatusMs);
     m_model->handleStatsUpdated(m_cluster->nodes());
 }
 

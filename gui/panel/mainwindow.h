@@ -85,7 +85,7 @@ private:
 
     void handleStartTriggered();
     void handleStopTriggered();
-    void handleAddNode(control::NodeRole role);
+    void handleAddNode(util::Role role);
     void handleOpenWebClient();
     void handleShowNginxConfig();
     void handleStopNodeClicked();

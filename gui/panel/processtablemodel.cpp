@@ -33,7 +33,7 @@ QVariant ProcessTableModel::data(const QModelIndex &index, int role) const
         return {};
     switch (index.column()) {
     case Role:
-        return control::roleName(node.role);
+        return util::roleName(node.role);
     case Name:
         return node.name;
     case Pid:
@@ -41,7 +41,7 @@ QVariant ProcessTableModel::data(const QModelIndex &index, int role) const
     case Port:
         return node.port > 0 ? QVariant(node.port) : QVariant(QStringLiteral("-"));
     case State:
-        return control::stateName(node.state);
+        return process::stateName(node.state);
     case Connections:
         return QString::number(node.connections, 'f', 0);
     case EventsPerSecond:

@@ -4,6 +4,6 @@
 int main(int argc, char **argv)
 {
     using namespace duplex;
-    return app::runService(util::ServerRole::Comet, argc, argv,
-                           [](const util::ServerOptions &) { return new app::CometService; });
+    return app::runService(util::Role::Comet, argc, argv,
+                           [](const app::ServerOptions &) { return new app::CometService; });
 }

@@ -4,6 +4,6 @@
 int main(int argc, char **argv)
 {
     using namespace duplex;
-    return app::runService(util::ServerRole::Static, argc, argv,
-                           [](const util::ServerOptions &) { return new app::StaticService; });
+    return app::runService(util::Role::Static, argc, argv,
+                           [](const app::ServerOptions &) { return new app::StaticService; });
 }

@@ -4,6 +4,6 @@
 int main(int argc, char **argv)
 {
     using namespace duplex;
-    return app::runService(util::ServerRole::WebSocket, argc, argv,
-                           [](const util::ServerOptions &) { return new app::WebSocketService; });
+    return app::runService(util::Role::WebSocket, argc, argv,
+                           [](const app::ServerOptions &) { return new app::WebSocketService; });
 }

@@ -1,5 +1,6 @@
 #include "serverprocess.h"
 
+#include "process/spawn.h"
 #include "util/readyline.h"
 
 #include <QDeadlineTimer>
@@ -23,10 +24,11 @@ bool ServerProcess::startUnder(const QStringList &wrapper, const QString &binary
 {
     m_process.setProcessEnvironment(environment);
     const QString path = QStringLiteral(DUPLEX_BIN_DIR "/") + binary;
+    // Bound to the test's life: a test that crashes leaves no server behind.
     if (wrapper.isEmpty())
-        m_process.start(path, arguments);
+        duplex::process::startInOwnGroup(&m_process, path, arguments);
     else
-        m_process.start(wrapper.first(), wrapper.mid(1) + QStringList{path} + arguments);
+        duplex::process::startInOwnGroup(&m_process, wrapper.first(), wrapper.mid(1) + QStringList{path} + arguments);
     if (!m_process.waitForStarted(timeoutMs))
         return false;
     QDeadlineTimer deadline(timeoutMs);

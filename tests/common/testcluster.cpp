@@ -34,7 +34,7 @@ bool stopTestCluster(duplex::control::Cluster *cluster)
         if (node.pid <= 0)
             continue;
         pids << node.pid;
-        if (node.role == duplex::control::NodeRole::Nginx)
+        if (node.role == duplex::util::Role::Nginx)
             pids << duplex::util::childProcesses(node.pid);
     }
     QSignalSpy stopped(cluster, &duplex::control::Cluster::stopped);

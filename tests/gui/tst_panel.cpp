@@ -416,10 +416,10 @@ void TestPanel::closeStopsEveryChild()
     const ProcessTableModel *model = m_window->processModel();
     QList<qint64> pids;
     for (const auto &node : model->nodes()) {
-        if (node.pid > 0 && node.state == duplex::control::ChildProcess::State::Running) {
+        if (node.pid > 0 && node.state == duplex::process::ChildProcess::State::Running) {
             pids << node.pid;
             // nginx's workers are the master's children, not ours: check them too.
-            if (node.role == duplex::control::NodeRole::Nginx)
+            if (node.role == duplex::util::Role::Nginx)
                 pids << duplex::util::childProcesses(node.pid);
         }
     }

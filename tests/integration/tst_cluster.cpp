@@ -1,8 +1,8 @@
 // The WebSocket surface of CONTRACT.md through real nginx, against a real cluster
 // (broker, two WebSocket nodes, static node, nginx) started by the core's Cluster.
 #include "control/cluster.h"
-#include "control/httpprobe.h"
-#include "http/metrics.h"
+#include "client/httpprobe.h"
+#include "metrics/metrics.h"
 #include "wsclient.h"
 
 #include <QDir>
@@ -13,7 +13,7 @@
 #include <memory>
 
 using duplex::control::Cluster;
-using duplex::control::NodeRole;
+using duplex::util::Role;
 using duplex::protocol::Event;
 using duplex::protocol::EventType;
 
@@ -80,7 +80,7 @@ QList<duplex::control::NodeStatus> TestCluster::webSocketNodes() const
 {
     QList<duplex::control::NodeStatus> out;
     for (const auto &n : m_cluster->nodes()) {
-        if (n.role == NodeRole::WebSocket)
+        if (n.role == duplex::util::Role::WebSocket)
             out << n;
     }
     return out;
@@ -246,7 +246,7 @@ void TestCluster::slowReaderIsClosedWithoutHarm()
                                         [&](int status, const QByteArray &body) {
                                             ++answered;
                                             if (status == 200)
-                                                slowClosed += duplex::http::Metrics::parse(body).value("duplex_slow_closed_total");
+                                                slowClosed += duplex::metrics::Metrics::parse(body).value("duplex_slow_closed_total");
                                         });
     }
     QTRY_COMPARE_WITH_TIMEOUT(answered, int(nodes.size()), 6000);
@@ -345,7 +345,7 @@ void TestCluster::addedNodeTakesConnections()
 {
     QSignalSpy reloaded(m_cluster.get(), &Cluster::nginxReloaded);
     QString error;
-    QVERIFY2(m_cluster->addNode(NodeRole::WebSocket, &error), qPrintable(error));
+    QVERIFY2(m_cluster->addNode(duplex::util::Role::WebSocket, &error), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(!reloaded.isEmpty(), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(webSocketNodes().size(), 3, 5000);
     QVERIFY(m_cluster->nginxConfigText().count(QStringLiteral("max_fails=1")) >= 3);
@@ -398,12 +398,12 @@ void TestCluster::restartedNodesComeBackOnTheirPorts()
     QString error;
     const auto before = webSocketNodes();
     for (const auto &node : before) {
-        const bool wasRunning = node.state == duplex::control::ChildProcess::State::Running;
+        const bool wasRunning = node.state == duplex::process::ChildProcess::State::Running;
         QVERIFY2(m_cluster->restartNode(node.name, &error), qPrintable(error));
         QTRY_VERIFY_WITH_TIMEOUT(([&] {
                                      for (const auto &now : webSocketNodes()) {
                                          if (now.name == node.name)
-                                             return now.state == duplex::control::ChildProcess::State::Running
+                                             return now.state == duplex::process::ChildProcess::State::Running
                                                  && now.pid != node.pid && now.pid > 0;
                                      }
                                      return false;
@@ -474,7 +474,7 @@ void TestCluster::destroyedClusterLeavesNoProcess()
     qint64 master = 0;
     for (const auto &node : cluster->nodes()) {
         pids << node.pid;
-        if (node.role == NodeRole::Nginx)
+        if (node.role == duplex::util::Role::Nginx)
             master = node.pid;
     }
     QVERIFY(master > 0);

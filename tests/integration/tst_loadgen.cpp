@@ -14,7 +14,7 @@
 #include <memory>
 
 using duplex::control::Cluster;
-using duplex::control::NodeRole;
+using duplex::util::Role;
 
 namespace {
 

@@ -3,7 +3,7 @@
 // HEAD, --help, a missing root, and the admin port.
 #include "serverprocess.h"
 
-#include "http/metrics.h"
+#include "metrics/metrics.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -346,7 +346,7 @@ void TestStaticNode::admin()
     QCOMPARE(health.status, 200);
     const HttpResult metrics = fetchOnce(node.adminPort(), get("/metrics"));
     QCOMPARE(metrics.status, 200);
-    const QMap<QByteArray, double> values = duplex::http::Metrics::parse(metrics.body);
+    const QMap<QByteArray, double> values = duplex::metrics::Metrics::parse(metrics.body);
     QCOMPARE(values.value("duplex_http_requests_total", -1), 5.0);
     QCOMPARE(values.value("duplex_http_responses_2xx_total", -1), 3.0);
     QCOMPARE(values.value("duplex_http_responses_4xx_total", -1), 2.0);

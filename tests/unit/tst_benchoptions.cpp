@@ -1,5 +1,5 @@
 // `duplexctl bench thesis|scale` options: defaults, every option, and refusals.
-#include "control/ctloptions.h"
+#include "ctl/ctloptions.h"
 
 #include <QtTest>
 

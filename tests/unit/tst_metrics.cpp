@@ -1,10 +1,10 @@
 // Unit tests of core/http/metrics.{h,cpp}: the Prometheus text page and its reader.
 
-#include "http/metrics.h"
+#include "metrics/metrics.h"
 
 #include <QtTest>
 
-using duplex::http::Metrics;
+using duplex::metrics::Metrics;
 
 using ValueMap = QMap<QByteArray, double>;
 

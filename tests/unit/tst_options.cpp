@@ -1,19 +1,20 @@
 // Unit tests of the command lines: core/util/serveroptions.{h,cpp} (broker, ws and static
 // nodes) and core/control/ctloptions.{h,cpp} (duplexctl).
 
-#include "control/ctloptions.h"
+#include "ctl/ctloptions.h"
 #include "loadgen/loadoptions.h"
-#include "util/serveroptions.h"
+#include "app/serveroptions.h"
 
 #include <QtTest>
 
-using duplex::util::ServerOptionsParse;
-using duplex::util::ServerRole;
+using duplex::app::ServerOptionsParse;
+using duplex::app::parseServerOptions;
+using duplex::util::Role;
 using duplex::control::CtlParse;
 using duplex::nginx::CometBalance;
 
-Q_DECLARE_METATYPE(duplex::util::ServerRole)
-Q_DECLARE_METATYPE(duplex::util::ServerOptionsParse::Status)
+Q_DECLARE_METATYPE(duplex::util::Role)
+Q_DECLARE_METATYPE(duplex::app::ServerOptionsParse::Status)
 Q_DECLARE_METATYPE(duplex::control::CtlParse::Status)
 Q_DECLARE_METATYPE(duplex::nginx::CometBalance)
 Q_DECLARE_METATYPE(duplex::loadgen::LoadOptions)
@@ -60,7 +61,7 @@ private slots:
 
 void TestOptions::serverGood_data()
 {
-    QTest::addColumn<ServerRole>("role");
+    QTest::addColumn<Role>("role");
     QTest::addColumn<QString>("line");
     QTest::addColumn<QByteArray>("secret");
     // Expected fields.
@@ -76,31 +77,31 @@ void TestOptions::serverGood_data()
     QTest::addColumn<double>("rateLimit");
     QTest::addColumn<QString>("root");
 
-    QTest::newRow("ws-minimal") << ServerRole::WebSocket << "--broker 127.0.0.1:4000" << kSecret << "ws" << "127.0.0.1" << 0 << 0
+    QTest::newRow("ws-minimal") << Role::WebSocket << "--broker 127.0.0.1:4000" << kSecret << "ws" << "127.0.0.1" << 0 << 0
                                 << "127.0.0.1" << 4000 << 10000 << 1000 << qint64(65536) << 1000.0 << "";
     QTest::newRow("ws-everything")
-        << ServerRole::WebSocket
+        << Role::WebSocket
         << "--host 127.0.0.2 --port 9000 --admin-port 9001 --name ws-2 --broker localhost:4001 --buffer 50 "
            "--max-message 1024 --rate-limit 0"
         << kSecret << "ws-2" << "127.0.0.2" << 9000 << 9001 << "127.0.0.1" << 4001 << 10000 << 50 << qint64(1024) << 0.0 << "";
-    QTest::newRow("ws-equals-form") << ServerRole::WebSocket << "--broker=10.1.2.3:65535 --port=65535 --rate-limit=2.5" << kSecret
+    QTest::newRow("ws-equals-form") << Role::WebSocket << "--broker=10.1.2.3:65535 --port=65535 --rate-limit=2.5" << kSecret
                                     << "ws" << "127.0.0.1" << 65535 << 0 << "10.1.2.3" << 65535 << 10000 << 1000 << qint64(65536)
                                     << 2.5 << "";
-    QTest::newRow("broker-defaults") << ServerRole::Broker << "" << kSecret << "broker" << "127.0.0.1" << 0 << 0 << "127.0.0.1"
+    QTest::newRow("broker-defaults") << Role::Broker << "" << kSecret << "broker" << "127.0.0.1" << 0 << 0 << "127.0.0.1"
                                      << 0 << 10000 << 1000 << qint64(65536) << 1000.0 << "";
-    QTest::newRow("broker-history") << ServerRole::Broker << "--history 5 --port 4000 --name b1" << kSecret << "b1" << "127.0.0.1"
+    QTest::newRow("broker-history") << Role::Broker << "--history 5 --port 4000 --name b1" << kSecret << "b1" << "127.0.0.1"
                                     << 4000 << 0 << "127.0.0.1" << 0 << 5 << 1000 << qint64(65536) << 1000.0 << "";
-    QTest::newRow("static-root-no-secret") << ServerRole::Static << "--root /srv/web" << QByteArray() << "static" << "127.0.0.1"
+    QTest::newRow("static-root-no-secret") << Role::Static << "--root /srv/web" << QByteArray() << "static" << "127.0.0.1"
                                            << 0 << 0 << "127.0.0.1" << 0 << 10000 << 1000 << qint64(65536) << 1000.0
                                            << "/srv/web";
-    QTest::newRow("static-default-root") << ServerRole::Static << "--port 8000" << kSecret << "static" << "127.0.0.1" << 8000
+    QTest::newRow("static-default-root") << Role::Static << "--port 8000" << kSecret << "static" << "127.0.0.1" << 8000
                                          << 0 << "127.0.0.1" << 0 << 10000 << 1000 << qint64(65536) << 1000.0
                                          << "/default/web";
 }
 
 void TestOptions::serverGood()
 {
-    QFETCH(ServerRole, role);
+    QFETCH(Role, role);
     QFETCH(QString, line);
     QFETCH(QByteArray, secret);
     QFETCH(QString, name);
@@ -123,7 +124,7 @@ void TestOptions::serverGood()
     QCOMPARE(o.host, QHostAddress(host));
     QCOMPARE(int(o.port), port);
     QCOMPARE(int(o.adminPort), adminPort);
-    if (role == ServerRole::WebSocket) {
+    if (role == Role::WebSocket) {
         QCOMPARE(o.brokerHost, QHostAddress(brokerHost));
         QCOMPARE(int(o.brokerPort), brokerPort);
     }
@@ -132,7 +133,7 @@ void TestOptions::serverGood()
     QCOMPARE(o.maxMessageBytes, maxMessage);
     QCOMPARE(o.rateLimit, rateLimit);
     QCOMPARE(o.root, root);
-    QCOMPARE(o.secret, role == ServerRole::Static ? QByteArray() : secret);
+    QCOMPARE(o.secret, role == Role::Static ? QByteArray() : secret);
 }
 
 void TestOptions::cometHold_data()
@@ -156,7 +157,7 @@ void TestOptions::cometHold()
     QFETCH(int, hold);
 
     const ServerOptionsParse r = parseServerOptions(
-        ServerRole::Comet, argv(QStringLiteral("duplex-comet-node"), QStringLiteral("--broker 127.0.0.1:4000 ") + line), kSecret);
+        Role::Comet, argv(QStringLiteral("duplex-comet-node"), QStringLiteral("--broker 127.0.0.1:4000 ") + line), kSecret);
     if (hold == 0) {
         QCOMPARE(r.status, ServerOptionsParse::Status::Error);
         QVERIFY2(r.text.contains(QLatin1String("--hold")), qPrintable(r.text));
@@ -348,12 +349,12 @@ void TestOptions::loadgenRoundTrip()
 
 void TestOptions::serverBad_data()
 {
-    QTest::addColumn<ServerRole>("role");
+    QTest::addColumn<Role>("role");
     QTest::addColumn<QString>("line");
     QTest::addColumn<QByteArray>("secret");
     QTest::addColumn<QString>("error"); // a substring of the one-line error
 
-    const auto ws = ServerRole::WebSocket;
+    const auto ws = Role::WebSocket;
     QTest::newRow("ws-no-broker") << ws << "--port 9000" << kSecret << "--broker";
     QTest::newRow("ws-no-secret") << ws << "--broker 127.0.0.1:4000" << QByteArray() << "DUPLEX_SECRET";
     QTest::newRow("ws-port-70000") << ws << "--broker 127.0.0.1:4000 --port 70000" << kSecret << "--port";
@@ -375,25 +376,25 @@ void TestOptions::serverBad_data()
     QTest::newRow("ws-unknown-option") << ws << "--broker 127.0.0.1:4000 --nope" << kSecret << "nope";
     QTest::newRow("ws-history-not-a-node-option") << ws << "--broker 127.0.0.1:4000 --history 5" << kSecret << "history";
     QTest::newRow("ws-positional") << ws << "--broker 127.0.0.1:4000 extra" << kSecret << "extra";
-    QTest::newRow("broker-history-0") << ServerRole::Broker << "--history 0" << kSecret << "--history";
-    QTest::newRow("broker-history-negative") << ServerRole::Broker << "--history -5" << kSecret << "--history";
-    QTest::newRow("broker-history-text") << ServerRole::Broker << "--history lots" << kSecret << "--history";
-    QTest::newRow("broker-no-secret") << ServerRole::Broker << "" << QByteArray() << "DUPLEX_SECRET";
-    QTest::newRow("broker-takes-no-broker") << ServerRole::Broker << "--broker 127.0.0.1:4000" << kSecret << "broker";
-    QTest::newRow("broker-port-70000") << ServerRole::Broker << "--port 70000" << kSecret << "--port";
-    QTest::newRow("static-empty-root") << ServerRole::Static << "--root=" << kSecret << "--root";
-    QTest::newRow("static-no-root-at-all") << ServerRole::Static << "" << kSecret << "--root";
-    const auto comet = ServerRole::Comet;
+    QTest::newRow("broker-history-0") << Role::Broker << "--history 0" << kSecret << "--history";
+    QTest::newRow("broker-history-negative") << Role::Broker << "--history -5" << kSecret << "--history";
+    QTest::newRow("broker-history-text") << Role::Broker << "--history lots" << kSecret << "--history";
+    QTest::newRow("broker-no-secret") << Role::Broker << "" << QByteArray() << "DUPLEX_SECRET";
+    QTest::newRow("broker-takes-no-broker") << Role::Broker << "--broker 127.0.0.1:4000" << kSecret << "broker";
+    QTest::newRow("broker-port-70000") << Role::Broker << "--port 70000" << kSecret << "--port";
+    QTest::newRow("static-empty-root") << Role::Static << "--root=" << kSecret << "--root";
+    QTest::newRow("static-no-root-at-all") << Role::Static << "" << kSecret << "--root";
+    const auto comet = Role::Comet;
     QTest::newRow("comet-no-broker") << comet << "--hold 5" << kSecret << "--broker";
     QTest::newRow("comet-no-secret") << comet << "--broker 127.0.0.1:4000" << QByteArray() << "DUPLEX_SECRET";
     QTest::newRow("comet-history-not-a-node-option") << comet << "--broker 127.0.0.1:4000 --history 5" << kSecret << "history";
     QTest::newRow("ws-takes-no-hold") << ws << "--broker 127.0.0.1:4000 --hold 5" << kSecret << "hold";
-    QTest::newRow("static-takes-no-broker") << ServerRole::Static << "--root /x --broker 127.0.0.1:1" << kSecret << "broker";
+    QTest::newRow("static-takes-no-broker") << Role::Static << "--root /x --broker 127.0.0.1:1" << kSecret << "broker";
 }
 
 void TestOptions::serverBad()
 {
-    QFETCH(ServerRole, role);
+    QFETCH(Role, role);
     QFETCH(QString, line);
     QFETCH(QByteArray, secret);
     QFETCH(QString, error);
@@ -408,24 +409,24 @@ void TestOptions::serverBad()
 
 void TestOptions::serverHelp_data()
 {
-    QTest::addColumn<ServerRole>("role");
+    QTest::addColumn<Role>("role");
     QTest::addColumn<QString>("flag");
     QTest::addColumn<QStringList>("mentions");
 
     const QStringList common{"--help", "--host", "--port", "--admin-port", "--name", "READY"};
-    QTest::newRow("broker") << ServerRole::Broker << "--help" << (common + QStringList{"--history", "DUPLEX_SECRET"});
-    QTest::newRow("ws") << ServerRole::WebSocket << "--help"
+    QTest::newRow("broker") << Role::Broker << "--help" << (common + QStringList{"--history", "DUPLEX_SECRET"});
+    QTest::newRow("ws") << Role::WebSocket << "--help"
                         << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "DUPLEX_SECRET"});
-    QTest::newRow("ws-short") << ServerRole::WebSocket << "-h" << (common + QStringList{"--broker"});
-    QTest::newRow("static") << ServerRole::Static << "--help" << (common + QStringList{"--root", "/default/web"});
-    QTest::newRow("comet") << ServerRole::Comet << "--help"
+    QTest::newRow("ws-short") << Role::WebSocket << "-h" << (common + QStringList{"--broker"});
+    QTest::newRow("static") << Role::Static << "--help" << (common + QStringList{"--root", "/default/web"});
+    QTest::newRow("comet") << Role::Comet << "--help"
                            << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "--hold",
                                                     "/xhr/subscribe", "/xhr/publish", "DUPLEX_SECRET"});
 }
 
 void TestOptions::serverHelp()
 {
-    QFETCH(ServerRole, role);
+    QFETCH(Role, role);
     QFETCH(QString, flag);
     QFETCH(QStringList, mentions);
 
@@ -436,13 +437,13 @@ void TestOptions::serverHelp()
     for (const QString &m : mentions)
         QVERIFY2(r.text.contains(m), qPrintable(QStringLiteral("help does not mention %1:\n%2").arg(m, r.text)));
     // Options of the other roles stay out of it.
-    if (role != ServerRole::WebSocket && role != ServerRole::Comet)
+    if (role != Role::WebSocket && role != Role::Comet)
         QVERIFY(!r.text.contains(QLatin1String("--broker")));
-    if (role != ServerRole::Comet)
+    if (role != Role::Comet)
         QVERIFY(!r.text.contains(QLatin1String("--hold")));
-    if (role != ServerRole::Broker)
+    if (role != Role::Broker)
         QVERIFY(!r.text.contains(QLatin1String("--history")));
-    if (role != ServerRole::Static)
+    if (role != Role::Static)
         QVERIFY(!r.text.contains(QLatin1String("--root")));
 }
 

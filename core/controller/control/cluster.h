@@ -1,0 +1,147 @@
+#pragma once
+
+#include "process/childprocess.h"
+#include "nginx/nginxconfig.h"
+#include "util/role.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <map>
+#include <memory>
+
+class QTemporaryDir;
+class QTimer;
+
+namespace duplex::control {
+
+struct ClusterConfig
+{
+    int webSocketNodes = 2;
+    int cometNodes = 2;
+    quint16 port = 8080;            // nginx's public port; 0 picks a free one
+    QString runtimeDir;             // empty: a fresh /tmp/duplex-XXXXXX, removed at stop
+    QString binDir;                 // where the duplex-* binaries are
+    QString webRoot;                // static node's root; empty: its default
+    QString nginxProgram;           // empty: `nginx` on PATH or /usr/sbin/nginx
+    bool restart = false;           // restart nodes that die
+    nginx::CometBalance cometBalance = nginx::CometBalance::IpHash;
+    int history = 10000;
+    int cometHoldSeconds = 25;      // Comet nodes' --hold; nginx's read timeout follows it
+    int readyTimeoutMs = 10000;
+    int statsIntervalMs = 1000;
+};
+
+// One row of the cluster's process table.
+struct NodeStatus
+{
+    QString name;
+    util::Role role = util::Role::WebSocket;
+    process::ChildProcess::State state = process::ChildProcess::State::Idle;
+    qint64 pid = 0;
+    quint16 port = 0;
+    quint16 adminPort = 0;
+    int restarts = 0;
+    double connections = 0;
+    double eventsPerSecond = 0;
+    qint64 residentBytes = 0;
+    double cpuSeconds = 0;
+    qint64 uptimeMs = 0;
+};
+
+// The cluster of the thesis under one controller: broker, WebSocket and Comet nodes, the
+// static node and nginx, started in dependency order, supervised, reconfigured live and
+// stopped together. duplexctl and the control panel are views over this class.
+class Cluster final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Cluster)
+
+public:
+    enum class State { Stopped, Starting, Running, Stopping };
+
+    explicit Cluster(ClusterConfig config, QObject *parent = nullptr);
+    ~Cluster() override;
+
+    void start();
+    void stop();
+    // Adds a WebSocket or Comet node; nginx is reloaded once it is ready.
+    bool addNode(util::Role role, QString *error);
+    // Takes a node out of nginx, then stops it.
+    bool removeNode(const QString &name, QString *error);
+    // SIGKILL, as a crash would (fault injection); restarted when `restart` is set.
+    bool killNode(const QString &name, QString *error);
+    // Stops a WebSocket or Comet node gracefully and starts it again on the same ports
+    // (a dead one is started at once); its clients reconnect and resume with `since`.
+    bool restartNode(const QString &name, QString *error);
+
+    State state() const { return m_state; }
+    quint16 port() const { return m_port; }
+    QString publicUrl() const;
+    QString runtimeDir() const { return m_runtimeDir; }
+    QString nginxConfigText() const { return m_nginxConfig; }
+    QList<NodeStatus> nodes() const;
+
+signals:
+    void progress(const QString &step);
+    void started();
+    void startFailed(const QString &reason);
+    // The running cluster lost a part it cannot do without (broker, nginx); it stops.
+    void failed(const QString &reason);
+    void stopped();
+    void nodeStarted(const QString &name);
+    void nodeExited(const QString &name, const QString &description, const QStringList &stderrTail);
+    void nodeRestarting(const QString &name, int delayMs);
+    void nginxReloaded();
+    void statsUpdated(const QList<duplex::control::NodeStatus> &nodes);
+    void outputLine(const QString &name, bool isStderr, const QString &line);
+
+private:
+    struct Member
+    {
+        util::Role role;
+        process::ChildProcess *child = nullptr;
+        int restarts = 0;
+        int crashesInARow = 0;
+        qint64 startedAtMs = 0;
+        bool removing = false;
+        bool restartRequested = false; // restartNode(): start again once it has exited
+        // For events/s: the previous reading of duplex_events_out_total.
+        double lastEventsOut = -1;
+        qint64 lastEventsAtMs = 0;
+        NodeStatus stats;
+    };
+
+    QString preflight();
+    process::ChildProcess *spawn(const QString &name, util::Role role, quint16 port = 0, quint16 adminPort = 0);
+    QStringList nodeArguments(const QString &name, util::Role role, quint16 port, quint16 adminPort) const;
+    void startNodes();
+    void startNginx();
+    void probeNginx(int attemptsLeft);
+    bool writeNginxConfig(QString *error);
+    void reloadNginx();
+    void handleReady(const QString &name);
+    void handleStartFailed(const QString &reason);
+    void handleExited(const QString &name);
+    void restartLater(const QString &name);
+    void abortStart(const QString &reason);
+    void finishStopIfDone();
+    void pollStats();
+    QString nextName(util::Role role) const;
+    Member *member(const QString &name);
+
+    ClusterConfig m_config;
+    State m_state = State::Stopped;
+    quint16 m_port = 0;
+    QByteArray m_secret;
+    QString m_runtimeDir;
+    std::unique_ptr<QTemporaryDir> m_tempDir;
+    QString m_nginxProgram;
+    QString m_nginxConfig;
+    quint16 m_brokerPort = 0;
+    std::map<QString, Member> m_members;
+    QTimer *m_statsTimer;
+    bool m_failed = false;
+};
+
+} // namespace duplex::control

@@ -1,0 +1,190 @@
+#include "app/serveroptions.h"
+
+#include "protocol/codec.h"
+#include "util/optionvalue.h"
+#include "util/role.h"
+
+#include <QCommandLineParser>
+
+#include <limits>
+
+namespace duplex::app {
+
+namespace {
+
+bool parsePort(const QString &text, quint16 *port)
+{
+    bool ok = false;
+    const uint value = text.toUInt(&ok);
+    if (!ok || value > 65535)
+        return false;
+    *port = quint16(value);
+    return true;
+}
+
+bool parseHostPort(const QString &text, QHostAddress *host, quint16 *port)
+{
+    const int colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0)
+        return false;
+    QHostAddress address;
+    const QString hostText = text.left(colon);
+    if (!address.setAddress(hostText == QLatin1String("localhost") ? QStringLiteral("127.0.0.1") : hostText))
+        return false;
+    if (!parsePort(text.mid(colon + 1), port) || *port == 0)
+        return false;
+    *host = address;
+    return true;
+}
+
+} // namespace
+
+ServerOptionsParse parseServerOptions(util::Role role, const QStringList &arguments,
+                                      const QByteArray &secret, const QString &defaultRoot)
+{
+    ServerOptionsParse r;
+    ServerOptions &o = r.options;
+    const bool isNode = role == util::Role::WebSocket || role == util::Role::Comet;
+
+    QCommandLineParser parser;
+    switch (role) {
+    case util::Role::Broker:
+        parser.setApplicationDescription(QStringLiteral(
+            "Duplex broker: sequences every event of a channel cluster-wide (seq), relays it to every\n"
+            "node and keeps a bounded history for resume. Nodes must present the cluster secret,\n"
+            "read from the environment variable DUPLEX_SECRET.\n"
+            "Prints `READY {\"role\":\"broker\",\"port\":P,\"admin\":A,...}` once listening."));
+        break;
+    case util::Role::WebSocket:
+        parser.setApplicationDescription(QStringLiteral(
+            "Duplex WebSocket node: the /ws/ surface of the contract (welcome, publish, ack, since\n"
+            "resume, join/leave). Connects to the broker with the secret in DUPLEX_SECRET.\n"
+            "Prints `READY {\"role\":\"ws\",\"port\":P,\"admin\":A,...}` once listening."));
+        break;
+    case util::Role::Comet:
+        parser.setApplicationDescription(QStringLiteral(
+            "Duplex Comet node: the long-polling surface of the contract, GET /xhr/subscribe (welcome,\n"
+            "then polls held until an event after `since` exists) and POST /xhr/publish. Connects to\n"
+            "the broker with the secret in DUPLEX_SECRET. A client that has not polled for twice the\n"
+            "hold time leaves the channel.\n"
+            "Prints `READY {\"role\":\"comet\",\"port\":P,\"admin\":A,...}` once listening."));
+        break;
+    case util::Role::Static:
+        parser.setApplicationDescription(QStringLiteral(
+            "Duplex static node: serves the browser client over HTTP (GET and HEAD only), never a\n"
+            "file outside its root.\n"
+            "Prints `READY {\"role\":\"static\",\"port\":P,\"admin\":A,...}` once listening."));
+        break;
+    case util::Role::Nginx:
+        r.status = ServerOptionsParse::Status::Error;
+        r.text = QStringLiteral("nginx is not a Duplex server binary");
+        return r;
+    }
+    parser.addHelpOption();
+    const QCommandLineOption hostOption(QStringLiteral("host"), QStringLiteral("Address to listen on (default 127.0.0.1)."),
+                                        QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption portOption(QStringLiteral("port"), QStringLiteral("Port to listen on; 0 picks a free one (default 0)."),
+                                        QStringLiteral("port"), QStringLiteral("0"));
+    const QCommandLineOption adminOption(QStringLiteral("admin-port"),
+                                         QStringLiteral("Port of /healthz and /metrics on the same address; 0 picks a free one (default 0)."),
+                                         QStringLiteral("port"), QStringLiteral("0"));
+    const QCommandLineOption nameOption(QStringLiteral("name"), QStringLiteral("Name of this process in logs and welcome.node (default: the role)."),
+                                        QStringLiteral("name"), util::roleName(role));
+    const QCommandLineOption brokerOption(QStringLiteral("broker"), QStringLiteral("Broker address, host:port (required)."),
+                                          QStringLiteral("host:port"));
+    const QCommandLineOption historyOption(QStringLiteral("history"), QStringLiteral("Events kept per channel for resume (default 10000)."),
+                                           QStringLiteral("count"), QStringLiteral("10000"));
+    const QCommandLineOption bufferOption(QStringLiteral("buffer"),
+                                          QStringLiteral("Events kept per channel on this node; older ones come from the broker (default 1000)."),
+                                          QStringLiteral("count"), QStringLiteral("1000"));
+    const QCommandLineOption maxMessageOption(QStringLiteral("max-message"),
+                                              QStringLiteral("Largest client message in bytes; larger ones are refused (default 65536)."),
+                                              QStringLiteral("bytes"), QStringLiteral("65536"));
+    const QCommandLineOption rateOption(QStringLiteral("rate-limit"),
+                                        QStringLiteral("Publishes per second allowed per client, bursts of twice that; 0 = no limit (default 1000)."),
+                                        QStringLiteral("per-second"), QStringLiteral("1000"));
+    const QCommandLineOption holdOption(QStringLiteral("hold"),
+                                        QStringLiteral("Seconds a poll is held before it is answered with [] (1 to 3600, default 25)."),
+                                        QStringLiteral("seconds"), QStringLiteral("25"));
+    const QCommandLineOption rootOption(QStringLiteral("root"), QStringLiteral("Directory to serve (default: %1).").arg(defaultRoot),
+                                        QStringLiteral("dir"), defaultRoot);
+    parser.addOption(hostOption);
+    parser.addOption(portOption);
+    parser.addOption(adminOption);
+    parser.addOption(nameOption);
+    if (isNode) {
+        parser.addOption(brokerOption);
+        parser.addOption(bufferOption);
+        parser.addOption(maxMessageOption);
+        parser.addOption(rateOption);
+    }
+    if (role == util::Role::Comet)
+        parser.addOption(holdOption);
+    if (role == util::Role::Broker)
+        parser.addOption(historyOption);
+    if (role == util::Role::Static)
+        parser.addOption(rootOption);
+
+    auto fail = [&r](const QString &message) {
+        r.status = ServerOptionsParse::Status::Error;
+        r.text = message;
+        return r;
+    };
+    if (!parser.parse(arguments))
+        return fail(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        r.status = ServerOptionsParse::Status::Help;
+        r.text = parser.helpText();
+        return r;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
+
+    if (!o.host.setAddress(parser.value(hostOption)))
+        return fail(QStringLiteral("--host: not an IP address: %1").arg(parser.value(hostOption)));
+    if (!parsePort(parser.value(portOption), &o.port))
+        return fail(QStringLiteral("--port: not a port number: %1").arg(parser.value(portOption)));
+    if (!parsePort(parser.value(adminOption), &o.adminPort))
+        return fail(QStringLiteral("--admin-port: not a port number: %1").arg(parser.value(adminOption)));
+    o.name = parser.value(nameOption);
+    if (!protocol::isValidClientId(o.name))
+        return fail(QStringLiteral("--name must match [A-Za-z0-9_.-]{1,64}: %1").arg(o.name));
+
+    auto positiveInt = [&parser](const QCommandLineOption &option, int *out) {
+        return util::readInteger(parser.value(option), 1, std::numeric_limits<int>::max(), out);
+    };
+    if (isNode) {
+        if (!parser.isSet(brokerOption))
+            return fail(QStringLiteral("--broker host:port is required"));
+        if (!parseHostPort(parser.value(brokerOption), &o.brokerHost, &o.brokerPort))
+            return fail(QStringLiteral("--broker: expected host:port, got %1").arg(parser.value(brokerOption)));
+        if (!positiveInt(bufferOption, &o.buffer))
+            return fail(QStringLiteral("--buffer: expected a positive count, got %1").arg(parser.value(bufferOption)));
+        int maxMessage = 0;
+        if (!positiveInt(maxMessageOption, &maxMessage))
+            return fail(QStringLiteral("--max-message: expected a positive byte count, got %1").arg(parser.value(maxMessageOption)));
+        o.maxMessageBytes = maxMessage;
+        bool ok = false;
+        o.rateLimit = parser.value(rateOption).toDouble(&ok);
+        if (!ok || o.rateLimit < 0)
+            return fail(QStringLiteral("--rate-limit: expected a number >= 0, got %1").arg(parser.value(rateOption)));
+    }
+    if (role == util::Role::Comet && (!positiveInt(holdOption, &o.holdSeconds) || o.holdSeconds > 3600))
+        return fail(QStringLiteral("--hold: expected 1 to 3600 seconds, got %1").arg(parser.value(holdOption)));
+    if (role == util::Role::Broker && !positiveInt(historyOption, &o.history))
+        return fail(QStringLiteral("--history: expected a positive count, got %1").arg(parser.value(historyOption)));
+    if (role == util::Role::Static) {
+        o.root = parser.value(rootOption);
+        if (o.root.isEmpty())
+            return fail(QStringLiteral("--root: no directory given"));
+    }
+    if (role != util::Role::Static) {
+        if (secret.isEmpty())
+            return fail(QStringLiteral("DUPLEX_SECRET is not set: the broker and the nodes need the cluster secret "
+                                       "(duplexctl sets it for the processes it starts)"));
+        o.secret = secret;
+    }
+    return r;
+}
+
+} // namespace duplex::app

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "util/role.h"
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+namespace duplex::app {
+
+struct ServerOptions
+{
+    QString name;                          // node name shown to clients (welcome.node)
+    QHostAddress host = QHostAddress::LocalHost;
+    quint16 port = 0;                      // 0 = ephemeral
+    quint16 adminPort = 0;                 // /healthz and /metrics; 0 = ephemeral
+    QHostAddress brokerHost = QHostAddress::LocalHost;
+    quint16 brokerPort = 0;                // nodes: required
+    int history = 10000;                   // broker: events kept per channel
+    int buffer = 1000;                     // nodes: events kept per channel locally
+    qint64 maxMessageBytes = 64 * 1024;
+    double rateLimit = 1000;               // publishes per second per client
+    int holdSeconds = 25;                  // Comet: how long a poll is held before `[]`
+    QString root;                          // static node: directory served
+    QByteArray secret;                     // from the environment, DUPLEX_SECRET
+};
+
+struct ServerOptionsParse
+{
+    enum class Status { Ok, Help, Error };
+    Status status = Status::Ok;
+    ServerOptions options;
+    QString text; // help text, or the error in one line
+};
+
+
+// Parses `arguments` (including argv[0]) for `role`; `secret` is the value of
+// DUPLEX_SECRET (empty when unset), `defaultRoot` the static node's default directory.
+ServerOptionsParse parseServerOptions(util::Role role, const QStringList &arguments,
+                                      const QByteArray &secret, const QString &defaultRoot = {});
+
+} // namespace duplex::app

@@ -1,0 +1,245 @@
+#include "bus/brokerserver.h"
+
+#include "bus/busframe.h"
+#include "protocol/codec.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace duplex::bus {
+
+namespace {
+// A connection that has not proved the secret by then is dropped.
+constexpr int kHelloTimeoutMs = 5000;
+
+// Compares secrets in time independent of where they differ.
+bool sameSecret(const QByteArray &a, const QByteArray &b)
+{
+    const QByteArray ha = QCryptographicHash::hash(a, QCryptographicHash::Sha256);
+    const QByteArray hb = QCryptographicHash::hash(b, QCryptographicHash::Sha256);
+    unsigned char diff = 0;
+    for (int i = 0; i < ha.size(); ++i)
+        diff |= static_cast<unsigned char>(ha.at(i) ^ hb.at(i));
+    return diff == 0;
+}
+} // namespace
+
+BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, QObject *parent)
+    : QObject(parent)
+    , m_secret(std::move(secret))
+    , m_historyCapacity(historyCapacity)
+{
+    m_metrics.add("duplex_broker_nodes", metrics::Metrics::Kind::Gauge, "Authenticated node connections.",
+                  [this] { return double(nodeCount()); });
+    m_metrics.add("duplex_connections", metrics::Metrics::Kind::Gauge, "Open bus connections.",
+                  [this] { return double(m_sessions.size()); });
+    m_metrics.add("duplex_channels", metrics::Metrics::Kind::Gauge, "Channels with history.",
+                  [this] { return double(m_channels.size()); });
+    m_metrics.add("duplex_events_in_total", metrics::Metrics::Kind::Counter, "Events sequenced.",
+                  [this] { return double(m_eventsSequenced); });
+    m_metrics.add("duplex_events_out_total", metrics::Metrics::Kind::Counter, "Event frames relayed to nodes.",
+                  [this] { return double(m_eventsSequenced * quint64(nodeCount())); });
+    m_metrics.add("duplex_bytes_out_total", metrics::Metrics::Kind::Counter, "Bytes written to nodes.",
+                  [this] { return double(m_bytesOut); });
+    m_metrics.add("duplex_frames_rejected_total", metrics::Metrics::Kind::Counter,
+                  "Bus frames refused as malformed.", [this] { return double(m_framesRejected); });
+}
+
+BrokerServer::~BrokerServer() = default;
+
+quint16 BrokerServer::listen(const QHostAddress &address, quint16 port, QString *error)
+{
+    m_server = new QTcpServer(this);
+    m_server->setListenBacklogSize(256);
+    if (!m_server->listen(address, port)) {
+        *error = QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(m_server->errorString());
+        return 0;
+    }
+    connect(m_server, &QTcpServer::newConnection, this, &BrokerServer::handleNewConnection);
+    return m_server->serverPort();
+}
+
+int BrokerServer::nodeCount() const
+{
+    int n = 0;
+    for (const auto &entry : m_sessions)
+        n += entry.second.authenticated ? 1 : 0;
+    return n;
+}
+
+void BrokerServer::handleNewConnection()
+{
+    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        m_sessions[socket].socket = socket;
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { handleReadyRead(socket); });
+        connect(socket, &QTcpSocket::disconnected, this, [this, socket] { handleDisconnected(socket); });
+        QTimer::singleShot(kHelloTimeoutMs, socket, [this, socket] {
+            auto it = m_sessions.find(socket);
+            if (it != m_sessions.end() && !it->second.authenticated)
+                refuse(it->second, QStringLiteral("no hello within %1 ms").arg(kHelloTimeoutMs));
+        });
+    }
+}
+
+void BrokerServer::handleReadyRead(QTcpSocket *socket)
+{
+    for (;;) {
+        auto it = m_sessions.find(socket);
+        if (it == m_sessions.end() || socket->state() != QAbstractSocket::ConnectedState)
+            return;
+        const LineRead read = readLine(socket);
+        if (read.status == LineRead::Status::NeedMore)
+            return;
+        if (read.status == LineRead::Status::TooLong) {
+            refuse(it->second, QStringLiteral("bus line longer than %1 bytes").arg(kMaxLineBytes));
+            return;
+        }
+        handleFrame(it->second, read.line);
+    }
+}
+
+void BrokerServer::handleDisconnected(QTcpSocket *socket)
+{
+    auto it = m_sessions.find(socket);
+    if (it == m_sessions.end())
+        return;
+    const Session session = it->second;
+    m_sessions.erase(it);
+    socket->deleteLater();
+    if (session.authenticated)
+        emit nodeDisconnected(session.name);
+}
+
+void BrokerServer::handleFrame(Session &session, const QByteArray &line)
+{
+    const QJsonObject frame = QJsonDocument::fromJson(line).object();
+    const QString op = frame.value(QStringLiteral("op")).toString();
+    if (!session.authenticated) {
+        if (op == QLatin1String("hello"))
+            handleHello(session, frame);
+        else
+            refuse(session, QStringLiteral("the first frame must be hello"));
+        return;
+    }
+    if (op == QLatin1String("publish")) {
+        handlePublish(session, frame);
+    } else if (op == QLatin1String("history")) {
+        handleHistory(session, frame);
+    } else {
+        ++m_framesRejected;
+        qWarning("broker: node %s sent an unknown frame: %s", qPrintable(session.name), line.left(200).constData());
+    }
+}
+
+void BrokerServer::handleHello(Session &session, const QJsonObject &frame)
+{
+    const QString name = frame.value(QStringLiteral("node")).toString();
+    if (!sameSecret(frame.value(QStringLiteral("secret")).toString().toUtf8(), m_secret)) {
+        refuse(session, QStringLiteral("wrong cluster secret"));
+        return;
+    }
+    if (!protocol::isValidClientId(name)) {
+        refuse(session, QStringLiteral("node name must match [A-Za-z0-9_.-]{1,64}"));
+        return;
+    }
+    session.authenticated = true;
+    session.name = name;
+    QJsonObject heads;
+    for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
+        heads.insert(it.key(), it->head());
+    const QByteArray line = encodeLine({{QStringLiteral("op"), QStringLiteral("ready")},
+                                        {QStringLiteral("heads"), heads},
+                                        {QStringLiteral("history"), m_historyCapacity}});
+    session.socket->write(line);
+    emit nodeAuthenticated(name);
+}
+
+void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
+{
+    const qint64 ref = frame.value(QStringLiteral("ref")).toInteger(0);
+    const QJsonObject object = frame.value(QStringLiteral("event")).toObject();
+    protocol::Event event;
+    event.channel = object.value(QStringLiteral("channel")).toString();
+    const QString type = object.value(QStringLiteral("type")).toString();
+    bool ok = protocol::isValidChannel(event.channel) && protocol::eventTypeFromName(type, &event.type)
+        && event.isSequenced();
+    if (ok && event.type == protocol::EventType::Message) {
+        event.clientId = object.value(QStringLiteral("from")).toString();
+        event.data = object.value(QStringLiteral("data"));
+        ok = !event.clientId.isEmpty() && object.contains(QStringLiteral("data"));
+    } else if (ok) {
+        event.clientId = object.value(QStringLiteral("clientId")).toString();
+        event.transport = object.value(QStringLiteral("transport")).toString();
+        ok = !event.clientId.isEmpty()
+            && (event.type == protocol::EventType::Leave || !event.transport.isEmpty());
+    }
+    if (!ok) {
+        ++m_framesRejected;
+        qWarning("broker: node %s published a malformed event (ref %lld)", qPrintable(session.name), ref);
+        return;
+    }
+    event.ts = QDateTime::currentMSecsSinceEpoch();
+    const protocol::Sequenced &sequenced = channel(event.channel).sequence(std::move(event));
+    ++m_eventsSequenced;
+    const QByteArray line = encodeEventLine(sequenced, session.name, ref);
+    for (auto &entry : m_sessions) {
+        if (!entry.second.authenticated)
+            continue;
+        entry.second.socket->write(line);
+        m_bytesOut += quint64(line.size());
+    }
+}
+
+void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
+{
+    const qint64 ref = frame.value(QStringLiteral("ref")).toInteger(0);
+    const QString name = frame.value(QStringLiteral("channel")).toString();
+    const qint64 since = frame.value(QStringLiteral("since")).toInteger(-1);
+    const int limit = frame.value(QStringLiteral("limit")).toInt(1000);
+    if (!protocol::isValidChannel(name) || since < 0 || limit <= 0) {
+        ++m_framesRejected;
+        qWarning("broker: node %s sent a malformed history request", qPrintable(session.name));
+        return;
+    }
+    log::ChannelLog &log = channel(name);
+    log::ChannelLog::Range range = log.since(since, limit);
+    // Keep a reply line bounded in bytes too: a client asks again from where it ends.
+    qint64 bytes = 0;
+    for (size_t i = 0; i < range.events.size(); ++i) {
+        bytes += range.events[i].json.size() + 1;
+        if (bytes > kHistoryReplyBytes && i > 0) {
+            range.events.resize(i);
+            range.more = true;
+            break;
+        }
+    }
+    const QByteArray line = encodeHistoryLine(ref, name, log.head(), range);
+    session.socket->write(line);
+    m_bytesOut += quint64(line.size());
+}
+
+void BrokerServer::refuse(Session &session, const QString &reason)
+{
+    ++m_framesRejected;
+    emit nodeRefused(session.socket->peerAddress().toString() + QLatin1Char(':')
+                         + QString::number(session.socket->peerPort()),
+                     reason);
+    session.socket->write(encodeLine({{QStringLiteral("op"), QStringLiteral("refused")},
+                                      {QStringLiteral("reason"), reason}}));
+    session.socket->disconnectFromHost();
+}
+
+log::ChannelLog &BrokerServer::channel(const QString &name)
+{
+    auto it = m_channels.find(name);
+    if (it == m_channels.end())
+        it = m_channels.insert(name, log::ChannelLog(m_historyCapacity));
+    return *it;
+}
+
+} // namespace duplex::bus

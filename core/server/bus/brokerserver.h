@@ -1,0 +1,68 @@
+#pragma once
+
+#include "metrics/metrics.h"
+#include "log/channellog.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+
+#include <map>
+
+class QTcpServer;
+class QTcpSocket;
+
+namespace duplex::bus {
+
+// The cluster's sequencer (the thesis's "messaging service"): nodes connect over loopback
+// and prove they hold the cluster secret; every event a node publishes gets the next seq
+// of its channel, is stored in a bounded history and is relayed to every node.
+class BrokerServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(BrokerServer)
+
+public:
+    BrokerServer(QByteArray secret, int historyCapacity, QObject *parent = nullptr);
+    ~BrokerServer() override;
+
+    quint16 listen(const QHostAddress &address, quint16 port, QString *error);
+
+    int nodeCount() const;
+    metrics::Metrics &metrics() { return m_metrics; }
+
+signals:
+    void nodeAuthenticated(const QString &name);
+    void nodeRefused(const QString &peer, const QString &reason);
+    void nodeDisconnected(const QString &name);
+
+private:
+    struct Session
+    {
+        QTcpSocket *socket = nullptr;
+        QString name;
+        bool authenticated = false;
+    };
+
+    void handleNewConnection();
+    void handleReadyRead(QTcpSocket *socket);
+    void handleDisconnected(QTcpSocket *socket);
+    void handleFrame(Session &session, const QByteArray &line);
+    void handleHello(Session &session, const QJsonObject &frame);
+    void handlePublish(Session &session, const QJsonObject &frame);
+    void handleHistory(Session &session, const QJsonObject &frame);
+    void refuse(Session &session, const QString &reason);
+    log::ChannelLog &channel(const QString &name);
+
+    QByteArray m_secret;
+    int m_historyCapacity;
+    QTcpServer *m_server = nullptr;
+    std::map<QTcpSocket *, Session> m_sessions;
+    QHash<QString, log::ChannelLog> m_channels;
+    metrics::Metrics m_metrics;
+    quint64 m_eventsSequenced = 0;
+    quint64 m_bytesOut = 0;
+    quint64 m_framesRejected = 0;
+};
+
+} // namespace duplex::bus

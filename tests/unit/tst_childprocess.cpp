@@ -1,0 +1,155 @@
+// process::ChildProcess, LineReader and startInOwnGroup with real children (sh): every line
+// of both channels arrives, as it is written and before `exited`, a partial last line
+// included; an endless line is cut into bounded pieces; the child leads its own group.
+#include "process/childprocess.h"
+#include "process/linereader.h"
+#include "process/spawn.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QtTest>
+
+using duplex::process::ChildProcess;
+using duplex::process::ChildSpec;
+using duplex::process::LineReader;
+
+namespace {
+
+ChildSpec shell(const QString &script)
+{
+    ChildSpec spec;
+    spec.name = QStringLiteral("sh");
+    spec.program = QStringLiteral("/bin/sh");
+    spec.arguments = {QStringLiteral("-c"), script};
+    spec.readyLine = false;
+    return spec;
+}
+
+// "out:x" or "err:x" for each outputLine, in arrival order.
+QStringList lines(const QSignalSpy &spy)
+{
+    QStringList seen;
+    for (const QList<QVariant> &args : spy)
+        seen << (args.at(1).toBool() ? QStringLiteral("err:") : QStringLiteral("out:")) + args.at(2).toString();
+    return seen;
+}
+
+} // namespace
+
+class TestChildProcess : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void everyLineOfBothChannelsBeforeExited_data();
+    void everyLineOfBothChannelsBeforeExited();
+    void stderrArrivesWhileTheChildRuns();
+    void longLinesComeInBoundedPieces();
+    void childLeadsItsOwnGroup();
+};
+
+void TestChildProcess::everyLineOfBothChannelsBeforeExited_data()
+{
+    QTest::addColumn<QString>("script");
+    QTest::addColumn<QStringList>("stdoutLines");
+    QTest::addColumn<QStringList>("stderrLines");
+    QTest::newRow("both channels") << QStringLiteral("echo a; echo b >&2; echo c; echo d >&2")
+                                   << QStringList{QStringLiteral("a"), QStringLiteral("c")}
+                                   << QStringList{QStringLiteral("b"), QStringLiteral("d")};
+    QTest::newRow("partial last lines") << QStringLiteral("echo a; printf tail-out; echo b >&2; printf tail-err >&2")
+                                        << QStringList{QStringLiteral("a"), QStringLiteral("tail-out")}
+                                        << QStringList{QStringLiteral("b"), QStringLiteral("tail-err")};
+    QTest::newRow("stderr only, then a failure") << QStringLiteral("echo one >&2; echo two >&2; exit 3")
+                                                 << QStringList{}
+                                                 << QStringList{QStringLiteral("one"), QStringLiteral("two")};
+    QTest::newRow("many lines") << QStringLiteral("i=0; while [ $i -lt 500 ]; do echo o$i; echo e$i >&2; i=$((i+1)); done")
+                                << [] { QStringList l; for (int i = 0; i < 500; ++i) l << QStringLiteral("o%1").arg(i); return l; }()
+                                << [] { QStringList l; for (int i = 0; i < 500; ++i) l << QStringLiteral("e%1").arg(i); return l; }();
+}
+
+void TestChildProcess::everyLineOfBothChannelsBeforeExited()
+{
+    QFETCH(QString, script);
+    QFETCH(QStringList, stdoutLines);
+    QFETCH(QStringList, stderrLines);
+    ChildProcess child(shell(script));
+    QSignalSpy output(&child, &ChildProcess::outputLine);
+    QStringList atExit;
+    bool exited = false;
+    connect(&child, &ChildProcess::exited, this, [&] {
+        atExit = lines(output);
+        exited = true;
+    });
+    child.start();
+    child.markReady();
+    QTRY_VERIFY_WITH_TIMEOUT(exited, 10000);
+    QStringList out;
+    QStringList err;
+    for (const QString &line : atExit)
+        (line.startsWith(QLatin1String("err:")) ? err : out) << line.mid(4);
+    QCOMPARE(out, stdoutLines);
+    QCOMPARE(err, stderrLines);
+    // The failure reason a caller shows: the last stderr lines.
+    if (!stderrLines.isEmpty())
+        QCOMPARE(child.stderrTail().last(), stderrLines.last());
+}
+
+void TestChildProcess::stderrArrivesWhileTheChildRuns()
+{
+    // The child says something on stderr, then waits for its stdin to close: the line must
+    // arrive while it still runs, not as a blob at exit.
+    ChildProcess child(shell(QStringLiteral("echo starting >&2; echo ok; read x")));
+    QSignalSpy output(&child, &ChildProcess::outputLine);
+    QSignalSpy exited(&child, &ChildProcess::exited);
+    child.start();
+    child.markReady();
+    QTRY_COMPARE_WITH_TIMEOUT(output.size(), 2, 10000);
+    QVERIFY(lines(output).contains(QStringLiteral("err:starting")));
+    QCOMPARE(child.state(), ChildProcess::State::Running);
+    QCOMPARE(exited.size(), 0);
+    child.stop(2000);
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
+    QCOMPARE(exited.first().first().toBool(), true); // asked for
+}
+
+void TestChildProcess::longLinesComeInBoundedPieces()
+{
+    QProcess process;
+    auto *reader = new LineReader(&process, 4096);
+    QList<QByteArray> pieces;
+    connect(reader, &LineReader::lineRead, this, [&](QProcess::ProcessChannel channel, const QByteArray &line) {
+        if (channel == QProcess::StandardOutput)
+            pieces << line;
+    });
+    QSignalSpy finished(reader, &LineReader::finished);
+    // 10000 bytes without a newline, then "end".
+    duplex::process::startInOwnGroup(&process, QStringLiteral("/bin/sh"),
+                                     {QStringLiteral("-c"), QStringLiteral("printf %10000s '' | tr ' ' x; echo; echo end")});
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+    QCOMPARE(pieces.size(), 4);
+    QCOMPARE(pieces.at(0), QByteArray(4096, 'x'));
+    QCOMPARE(pieces.at(1), QByteArray(4096, 'x'));
+    QCOMPARE(pieces.at(2), QByteArray(10000 - 2 * 4096, 'x'));
+    QCOMPARE(pieces.at(3), QByteArray("end"));
+}
+
+void TestChildProcess::childLeadsItsOwnGroup()
+{
+    ChildProcess child(shell(QStringLiteral("read x")));
+    child.start();
+    child.markReady();
+    QTRY_VERIFY_WITH_TIMEOUT(child.pid() > 0, 5000);
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(child.pid()));
+    QVERIFY(stat.open(QIODevice::ReadOnly));
+    const QByteArray text = stat.readAll();
+    // After "(comm) state ppid pgrp": the process group is the child's own PID.
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    QCOMPARE(fields.at(2).toLongLong(), child.pid());
+    QSignalSpy exited(&child, &ChildProcess::exited);
+    child.kill();
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
+    QCOMPARE(exited.first().first().toBool(), false); // a kill reads as a crash
+}
+
+QTEST_GUILESS_MAIN(TestChildProcess)
+#include "tst_childprocess.moc"
