@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include "util/monotonic.h"
 #include "util/readyline.h"
 
 #include <cstdio>
@@ -111,7 +112,7 @@ void UpCommand::handleStats(const QList<NodeStatus> &nodes)
         m_statusShown = true;
         return;
     }
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = util::monotonicMs();
     if (now - m_lastPlainStatusMs >= kPlainStatusIntervalMs) {
         m_lastPlainStatusMs = now;
         printLine(QStringLiteral("status: ") + status);

@@ -4,6 +4,7 @@
 #include "metrics/metrics.h"
 #include "nginx/nginxchild.h"
 #include "util/ids.h"
+#include "util/monotonic.h"
 #include "util/procstats.h"
 
 #include <QCoreApplication>
@@ -258,7 +259,7 @@ void Cluster::handleReady(const QString &name)
     if (!m)
         return;
     const QJsonObject info = m->child->readyInfo();
-    m->startedAtMs = QDateTime::currentMSecsSinceEpoch();
+    m->startedAtMs = util::monotonicMs();
     m->lastEventsOut = -1;
     if (m->role != util::Role::Nginx) {
         m->stats.port = quint16(info.value(QStringLiteral("port")).toInt());
@@ -352,7 +353,7 @@ void Cluster::handleExited(const QString &name)
 void Cluster::restartLater(const QString &name)
 {
     Member *m = member(name);
-    const qint64 ranMs = QDateTime::currentMSecsSinceEpoch() - m->startedAtMs;
+    const qint64 ranMs = util::monotonicMs() - m->startedAtMs;
     if (ranMs > kStableRunMs)
         m->crashesInARow = 0;
     const int delay = std::min(kMaxRestartDelayMs, 500 << std::min(m->crashesInARow, 4));
@@ -493,7 +494,7 @@ void Cluster::finishStopIfDone()
 QList<NodeStatus> Cluster::nodes() const
 {
     QList<NodeStatus> list;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = util::monotonicMs();
     for (const auto &[name, m] : m_members) {
         NodeStatus s = m.stats;
         s.state = m.child->state();
@@ -507,7 +508,7 @@ QList<NodeStatus> Cluster::nodes() const
 
 void Cluster::pollStats()
 {
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = util::monotonicMs();
     for (auto &[name, m] : m_members) {
         if (m.child->state() != process::ChildProcess::State::Running) {
             m.stats.connections = 0;

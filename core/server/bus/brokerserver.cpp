@@ -41,8 +41,9 @@ BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, QObject *pare
                   [this] { return double(m_channels.size()); });
     m_metrics.add("duplex_events_in_total", metrics::Metrics::Kind::Counter, "Events sequenced.",
                   [this] { return double(m_eventsSequenced); });
+    // Counted as relayed, not derived from today's node count: a counter never goes down.
     m_metrics.add("duplex_events_out_total", metrics::Metrics::Kind::Counter, "Event frames relayed to nodes.",
-                  [this] { return double(m_eventsSequenced * quint64(nodeCount())); });
+                  [this] { return double(m_eventsRelayed); });
     m_metrics.add("duplex_bytes_out_total", metrics::Metrics::Kind::Counter, "Bytes written to nodes.",
                   [this] { return double(m_bytesOut); });
     m_metrics.add("duplex_frames_rejected_total", metrics::Metrics::Kind::Counter,
@@ -192,6 +193,7 @@ void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
             continue;
         entry.second.socket->write(line);
         m_bytesOut += quint64(line.size());
+        ++m_eventsRelayed;
     }
 }
 

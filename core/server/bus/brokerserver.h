@@ -61,6 +61,7 @@ private:
     QHash<QString, log::ChannelLog> m_channels;
     metrics::Metrics m_metrics;
     quint64 m_eventsSequenced = 0;
+    quint64 m_eventsRelayed = 0; // event frames written to nodes
     quint64 m_bytesOut = 0;
     quint64 m_framesRejected = 0;
 };

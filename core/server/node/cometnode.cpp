@@ -5,9 +5,9 @@
 #include "node/channelhub.h"
 #include "protocol/codec.h"
 #include "util/ids.h"
+#include "util/monotonic.h"
 
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QHttpServerRequest>
 #include <QTcpSocket>
 #include <QTimer>
@@ -22,17 +22,6 @@ namespace {
 const QString kSubscribePath = QStringLiteral("/xhr/subscribe");
 const QString kPublishPath = QStringLiteral("/xhr/publish");
 const QString kLeavePath = QStringLiteral("/xhr/leave");
-
-qint64 nowMs()
-{
-    // Monotonic: hold and session timeouts must not jump with the wall clock.
-    static QElapsedTimer clock = [] {
-        QElapsedTimer t;
-        t.start();
-        return t;
-    }();
-    return clock.elapsed();
-}
 
 QString sessionKey(const QString &channel, const QString &clientId)
 {
@@ -155,7 +144,7 @@ void CometNode::handleSubscribe(const QHttpServerRequest &request, QTcpSocket *s
         return;
     }
     const protocol::SubscribeQuery &query = parsed.query;
-    const qint64 now = nowMs();
+    const qint64 now = util::monotonicMs();
     const qint64 head = m_hub->head(query.channel);
 
     if (query.clientId.isEmpty()) {
@@ -319,7 +308,7 @@ void CometNode::answerPoll(quint64 id, const Body &body)
         if (session->pollId == id)
             session->pollId = 0;
         session->cursor = std::max(session->cursor, body.cursor);
-        session->lastSeenMs = nowMs();
+        session->lastSeenMs = util::monotonicMs();
     }
     if (QHttpServerResponder *responder = poll.parked->responder()) {
         respond(*responder, Status::Ok, body.json, m_pollHeaders);
@@ -350,13 +339,13 @@ void CometNode::armHoldTimer()
         m_holdTimer->stop();
         return;
     }
-    const qint64 wait = m_polls.begin()->second.deadlineMs - nowMs();
+    const qint64 wait = m_polls.begin()->second.deadlineMs - util::monotonicMs();
     m_holdTimer->start(int(std::max<qint64>(wait, 0)));
 }
 
 void CometNode::expirePolls()
 {
-    const qint64 now = nowMs();
+    const qint64 now = util::monotonicMs();
     while (!m_polls.empty() && m_polls.begin()->second.deadlineMs <= now) {
         const quint64 id = m_polls.begin()->first;
         const auto session = m_sessions.constFind(m_polls.begin()->second.sessionKey);
@@ -367,7 +356,7 @@ void CometNode::expirePolls()
 
 void CometNode::expireSessions()
 {
-    const qint64 now = nowMs();
+    const qint64 now = util::monotonicMs();
     const qint64 idleLimit = 2 * qint64(m_limits.holdMs);
     for (auto it = m_sessions.begin(); it != m_sessions.end();) {
         if (it->pollId != 0 || now - it->lastSeenMs <= idleLimit) {
@@ -444,7 +433,7 @@ bool CometNode::takePublishToken(const QString &clientId, qint64 nowMs)
     if (it == m_buckets.end())
         it = m_buckets.insert(clientId, Bucket{util::TokenBucket(m_limits.publishRate, m_limits.publishBurst), nowMs});
     it->lastUseMs = nowMs;
-    return it->bucket.take(QDateTime::currentMSecsSinceEpoch());
+    return it->bucket.take(util::monotonicMs());
 }
 
 protocol::SubscribeParse CometNode::parseQueryOrRefuse(const QHttpServerRequest &request, QHttpServerResponder &responder)
@@ -475,7 +464,7 @@ void CometNode::handlePublish(const QHttpServerRequest &request, QTcpSocket *soc
         return;
     }
     const QString &clientId = query.query.clientId;
-    const qint64 now = nowMs();
+    const qint64 now = util::monotonicMs();
     // Publishes without a clientId share one bucket: an anonymous flood cannot dodge
     // the limit by leaving the id out.
     if (!takePublishToken(clientId, now)) {

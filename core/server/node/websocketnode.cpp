@@ -3,6 +3,7 @@
 #include "node/channelhub.h"
 #include "protocol/codec.h"
 #include "util/ids.h"
+#include "util/monotonic.h"
 
 #include <QDateTime>
 #include <QPointer>
@@ -161,7 +162,7 @@ void WebSocketNode::handleText(Client *client, const QString &text)
         sendFrame(client, protocol::Event::error(QStringLiteral("bad_json"), parsed.error).toJson());
         return;
     }
-    if (!client->bucket.take(QDateTime::currentMSecsSinceEpoch())) {
+    if (!client->bucket.take(util::monotonicMs())) {
         ++m_rateLimited;
         sendFrame(client, protocol::Event::error(QStringLiteral("rate_limited"),
                                                  QStringLiteral("more than %1 publishes per second: this one was dropped")

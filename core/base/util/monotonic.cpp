@@ -1,0 +1,12 @@
+#include "util/monotonic.h"
+
+#include <QDeadlineTimer>
+
+namespace duplex::util {
+
+qint64 monotonicMs()
+{
+    return QDeadlineTimer::current().deadline();
+}
+
+} // namespace duplex::util
