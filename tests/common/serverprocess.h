@@ -46,5 +46,3 @@ private:
 // The environment a broker and its nodes share in tests.
 QProcessEnvironment clusterEnvironment(const QByteArray &secret);
 
-// True when a process with this PID still exists (zombies of our own children excluded).
-bool processAlive(qint64 pid);

@@ -41,5 +41,5 @@ bool stopTestCluster(duplex::control::Cluster *cluster)
     cluster->stop();
     if (!QTest::qWaitFor([&] { return !stopped.isEmpty(); }, 10000))
         return false;
-    return QTest::qWaitFor([&] { return std::none_of(pids.cbegin(), pids.cend(), processAlive); }, 5000);
+    return QTest::qWaitFor([&] { return std::none_of(pids.cbegin(), pids.cend(), duplex::util::isRunning); }, 5000);
 }

@@ -180,7 +180,7 @@ void TestPanel::restartButtonRestartsANode()
     const auto now = model->nodeAt(model->rowOf(QStringLiteral("ws-1")));
     QCOMPARE(now.port, oldPort);
     QCOMPARE(now.restarts, 1);
-    QVERIFY(!processAlive(oldPid));
+    QVERIFY(!duplex::util::isRunning(oldPid));
 }
 
 void TestPanel::loadIsChartedAndKillIsMarked()
@@ -430,7 +430,7 @@ void TestPanel::closeStopsEveryChild()
     QVERIFY(!m_window->loadRunner()->isRunning());
     for (qint64 pid : std::as_const(pids)) {
         // A zombie (an nginx worker left for init to reap) counts as gone.
-        QTRY_VERIFY2_WITH_TIMEOUT(!processAlive(pid), qPrintable(QString::number(pid)), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(!duplex::util::isRunning(pid), qPrintable(QString::number(pid)), 5000);
     }
 }
 

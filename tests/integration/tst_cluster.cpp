@@ -1,8 +1,9 @@
 // The WebSocket surface of CONTRACT.md through real nginx, against a real cluster
 // (broker, two WebSocket nodes, static node, nginx) started by the core's Cluster.
-#include "control/cluster.h"
 #include "client/httpprobe.h"
+#include "control/cluster.h"
 #include "metrics/metrics.h"
+#include "util/procstats.h"
 #include "wsclient.h"
 
 #include <QDir>
@@ -433,27 +434,6 @@ void TestCluster::restartedNodesComeBackOnTheirPorts()
 }
 
 namespace {
-// PIDs whose parent is `parent`, read from /proc.
-QList<qint64> childrenOf(qint64 parent)
-{
-    QList<qint64> out;
-    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
-    for (const QString &entry : entries) {
-        bool ok = false;
-        const qint64 pid = entry.toLongLong(&ok);
-        if (!ok)
-            continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
-        const QByteArray line = stat.readAll();
-        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
-        if (fields.size() > 1 && fields.at(1).toLongLong() == parent)
-            out << pid;
-    }
-    return out;
-}
 } // namespace
 
 void TestCluster::destroyedClusterLeavesNoProcess()
@@ -478,8 +458,8 @@ void TestCluster::destroyedClusterLeavesNoProcess()
             master = node.pid;
     }
     QVERIFY(master > 0);
-    QTRY_VERIFY_WITH_TIMEOUT(!childrenOf(master).isEmpty(), 5000);
-    pids << childrenOf(master);
+    QTRY_VERIFY_WITH_TIMEOUT(!duplex::util::childProcesses(master).isEmpty(), 5000);
+    pids << duplex::util::childProcesses(master);
     cluster.reset();
     for (const qint64 pid : pids)
         QTRY_VERIFY2_WITH_TIMEOUT(!QFile::exists(QStringLiteral("/proc/%1").arg(pid)), qPrintable(QString::number(pid)), 5000);

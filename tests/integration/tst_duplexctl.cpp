@@ -1,6 +1,7 @@
 // duplexctl as a user runs it: a real process starting a real cluster; stopped by SIGTERM
 // or killed by SIGKILL it leaves no process behind; bad situations are one-line errors.
 #include "serverprocess.h"
+#include "util/procstats.h"
 #include "wsclient.h"
 
 #include <QDir>
@@ -13,26 +14,6 @@
 
 namespace {
 
-// Every process whose parent is `pid` (nginx's workers under its master).
-QList<qint64> childrenOf(qint64 pid)
-{
-    QList<qint64> out;
-    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
-    for (const QString &entry : entries) {
-        bool ok = false;
-        const qint64 candidate = entry.toLongLong(&ok);
-        if (!ok)
-            continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(candidate));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray text = stat.readAll();
-        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-        if (fields.size() > 1 && fields.at(1).toLongLong() == pid)
-            out << candidate;
-    }
-    return out;
-}
 
 } // namespace
 
@@ -63,7 +44,7 @@ QList<qint64> TestDuplexctl::startCluster(ServerProcess &ctl, const QStringList 
     QList<qint64> pids;
     for (const QJsonValue &v : ctl.ready().value(QStringLiteral("pids")).toArray()) {
         pids << v.toInteger();
-        pids << childrenOf(v.toInteger());
+        pids << duplex::util::childProcesses(v.toInteger());
     }
     return pids;
 }
@@ -92,7 +73,7 @@ void TestDuplexctl::sigtermStopsEveryProcess()
     const QString runtimeDir = ctl.ready().value(QStringLiteral("runtimeDir")).toString();
     QVERIFY(QFile::exists(runtimeDir + QStringLiteral("/nginx.conf")));
     for (qint64 pid : pids)
-        QVERIFY(processAlive(pid));
+        QVERIFY(duplex::util::isRunning(pid));
 
     WsClient client;
     QVERIFY(client.open(wsUrl(ctl.port())));
@@ -100,7 +81,7 @@ void TestDuplexctl::sigtermStopsEveryProcess()
     QVERIFY(ctl.terminate(15000));
     QCOMPARE(ctl.process().exitCode(), 0);
     for (qint64 pid : pids)
-        QTRY_VERIFY2_WITH_TIMEOUT(!processAlive(pid), qPrintable(QStringLiteral("pid %1 survived").arg(pid)), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(!duplex::util::isRunning(pid), qPrintable(QStringLiteral("pid %1 survived").arg(pid)), 5000);
     QVERIFY2(!QFile::exists(runtimeDir), qPrintable(runtimeDir));
 }
 
@@ -138,7 +119,7 @@ void TestDuplexctl::sigkillLeavesNoProcessBehind()
     QVERIFY2(pids.size() >= 6, qPrintable(ctl.output()));
     ctl.kill();
     for (qint64 pid : pids)
-        QTRY_VERIFY2_WITH_TIMEOUT(!processAlive(pid), qPrintable(QStringLiteral("pid %1 survived").arg(pid)), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(!duplex::util::isRunning(pid), qPrintable(QStringLiteral("pid %1 survived").arg(pid)), 5000);
 }
 
 void TestDuplexctl::nodeDeathIsReportedAndRestarted()

@@ -1,8 +1,9 @@
 // duplex-loadgen against a real cluster (broker, two WebSocket and two Comet nodes, nginx)
 // started by the core's Cluster: small bounded runs whose reports must add up.
 #include "control/cluster.h"
-#include "testcluster.h"
 #include "load/loadreport.h"
+#include "testcluster.h"
+#include "util/procstats.h"
 
 #include <QProcess>
 #include <QRegularExpression>
@@ -178,11 +179,10 @@ void TestLoadgen::procsSplitTheClients()
     for (const QByteArray &pid : pids) {
         bool ok = false;
         QVERIFY2(pid.toLongLong(&ok) > 0 && ok, pid.constData());
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(QString::fromLatin1(pid)));
-        if (!stat.open(QIODevice::ReadOnly))
+        const duplex::util::ProcStat stat = duplex::util::readProcStat(pid.toLongLong());
+        if (!stat.valid)
             continue; // gone
-        const QByteArray fields = stat.readAll();
-        const QByteArray state = fields.mid(fields.lastIndexOf(')') + 2, 1);
+        const QByteArray state(1, stat.state);
         QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(QString::fromLatin1(pid)));
         const bool isWorker = cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains("--worker");
         QVERIFY2(state == "Z" || !isWorker, qPrintable(QStringLiteral("worker %1 survived (%2)").arg(QString::fromLatin1(pid), QString::fromLatin1(state))));

@@ -2,8 +2,9 @@
 // (broker, two WebSocket and two Comet nodes, nginx) started by the core's Cluster, and a
 // scripted stand-in for it where the lines themselves are what is tested.
 #include "control/cluster.h"
-#include "testcluster.h"
 #include "control/loadgenrunner.h"
+#include "testcluster.h"
+#include "util/procstats.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -26,15 +27,6 @@ QString loadgenPath()
     return QStringLiteral(DUPLEX_BIN_DIR "/duplex-loadgen");
 }
 
-// Whether /proc still shows `pid` as a live process (a zombie is not).
-bool processAlive(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray fields = stat.readAll();
-    return fields.mid(fields.lastIndexOf(')') + 2, 1) != "Z";
-}
 
 } // namespace
 
@@ -184,9 +176,9 @@ void TestLoadgenRunner::destructorKillsTheGenerator()
     QTRY_VERIFY(!started.isEmpty());
     const qint64 pid = runner->pid();
     QVERIFY(pid > 0);
-    QVERIFY(processAlive(pid));
+    QVERIFY(duplex::util::isRunning(pid));
     runner.reset();
-    QVERIFY(!processAlive(pid));
+    QVERIFY(!duplex::util::isRunning(pid));
 }
 
 void TestLoadgenRunner::missingBinaryIsRefused()

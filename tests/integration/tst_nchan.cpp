@@ -11,6 +11,7 @@
 #include "peer/nchanpublisher.h"
 #include "peer/nchanserver.h"
 #include "serverprocess.h"
+#include "util/procstats.h"
 
 #include <QDir>
 #include <QFile>
@@ -160,7 +161,7 @@ void TestNchan::stopAndCheck(NchanServer &server)
     QCOMPARE(server.state(), NchanServer::State::Stopped);
     QVERIFY(server.pids().isEmpty());
     for (qint64 pid : pids)
-        QVERIFY2(!processAlive(pid), qPrintable(QStringLiteral("nginx process %1 survived the stop").arg(pid)));
+        QVERIFY2(!duplex::util::isRunning(pid), qPrintable(QStringLiteral("nginx process %1 survived the stop").arg(pid)));
     QVERIFY2(!QDir(runtimeDir).exists(), qPrintable(runtimeDir));
 }
 
@@ -189,7 +190,7 @@ void TestNchan::startsAndStops()
     QCOMPARE(pids.size(), 3);
     QCOMPARE(pids.constFirst(), server.masterPid());
     for (qint64 pid : pids) {
-        QVERIFY(processAlive(pid));
+        QVERIFY(duplex::util::isRunning(pid));
         QCOMPARE(qint64(::getpgid(pid_t(pid))), server.masterPid());
     }
     stopAndCheck(server);
@@ -402,7 +403,7 @@ void TestNchan::killedMasterLeavesNoWorker()
              qPrintable(failed.constFirst().constFirst().toString()));
     QCOMPARE(server.state(), NchanServer::State::Stopped);
     for (qint64 pid : pids)
-        QVERIFY2(!processAlive(pid), qPrintable(QStringLiteral("nginx process %1 outlived its master").arg(pid)));
+        QVERIFY2(!duplex::util::isRunning(pid), qPrintable(QStringLiteral("nginx process %1 outlived its master").arg(pid)));
 }
 
 void TestNchan::clientsRetryWhenNchanGoes()

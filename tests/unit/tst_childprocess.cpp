@@ -4,8 +4,8 @@
 #include "process/childprocess.h"
 #include "process/linereader.h"
 #include "process/spawn.h"
+#include "util/procstats.h"
 
-#include <QFile>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -139,12 +139,9 @@ void TestChildProcess::childLeadsItsOwnGroup()
     child.start();
     child.markReady();
     QTRY_VERIFY_WITH_TIMEOUT(child.pid() > 0, 5000);
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(child.pid()));
-    QVERIFY(stat.open(QIODevice::ReadOnly));
-    const QByteArray text = stat.readAll();
-    // After "(comm) state ppid pgrp": the process group is the child's own PID.
-    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    QCOMPARE(fields.at(2).toLongLong(), child.pid());
+    const duplex::util::ProcStat stat = duplex::util::readProcStat(child.pid());
+    QVERIFY(stat.valid);
+    QCOMPARE(stat.processGroup, child.pid());
     QSignalSpy exited(&child, &ChildProcess::exited);
     child.kill();
     QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);

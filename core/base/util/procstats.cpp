@@ -1,6 +1,7 @@
 #include "util/procstats.h"
 
 #include <QByteArray>
+#include <QDir>
 #include <QFile>
 #include <QList>
 
@@ -28,33 +29,57 @@ qint64 residentBytes(qint64 pid)
     return fields.at(1).toLongLong() * sysconf(_SC_PAGESIZE);
 }
 
+ProcStat parseProcStat(const QByteArray &text)
+{
+    ProcStat stat;
+    const qsizetype close = text.lastIndexOf(')');
+    if (close < 0)
+        return stat;
+    // After ')': state, ppid, pgrp, ... utime and stime are the 12th and 13th (fields 14
+    // and 15 of proc(5), counted from 1 with pid and comm).
+    const QList<QByteArray> fields = text.mid(close + 2).simplified().split(' ');
+    if (fields.size() < 13 || fields.at(0).size() != 1)
+        return stat;
+    bool okParent = false;
+    bool okGroup = false;
+    bool okUser = false;
+    bool okSystem = false;
+    stat.state = fields.at(0).at(0);
+    stat.parentPid = fields.at(1).toLongLong(&okParent);
+    stat.processGroup = fields.at(2).toLongLong(&okGroup);
+    stat.cpuTicks = fields.at(11).toLongLong(&okUser) + fields.at(12).toLongLong(&okSystem);
+    stat.valid = okParent && okGroup && okUser && okSystem;
+    return stat;
+}
+
+ProcStat readProcStat(qint64 pid)
+{
+    return parseProcStat(readProc(pid, "stat"));
+}
+
+bool isRunning(qint64 pid)
+{
+    const ProcStat stat = readProcStat(pid);
+    return pid > 0 && stat.valid && stat.state != 'Z' && stat.state != 'X';
+}
+
 qint64 cpuTimeMicros(qint64 pid)
 {
-    const QByteArray stat = readProc(pid, "stat");
-    // The command name in field 2 may hold spaces: count fields after its closing ')'.
-    const int close = stat.lastIndexOf(')');
-    if (close < 0)
+    const ProcStat stat = readProcStat(pid);
+    if (!stat.valid)
         return -1;
-    const QList<QByteArray> fields = stat.mid(close + 2).simplified().split(' ');
-    // After ')': state is field 3, utime field 14, stime field 15 (1-based in proc(5)).
-    if (fields.size() < 13)
-        return -1;
-    const qint64 ticks = fields.at(11).toLongLong() + fields.at(12).toLongLong();
-    return ticks * 1000000 / sysconf(_SC_CLK_TCK);
+    return stat.cpuTicks * 1000000 / sysconf(_SC_CLK_TCK);
 }
 
 QList<qint64> childProcesses(qint64 pid)
 {
     QList<qint64> out;
-    // The kernel keeps each thread's direct children in /proc/PID/task/TID/children.
-    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(pid));
-    if (children.open(QIODevice::ReadOnly)) {
-        for (const QByteArray &field : children.readAll().simplified().split(' ')) {
-            bool ok = false;
-            const qint64 child = field.toLongLong(&ok);
-            if (ok)
-                out << child;
-        }
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool ok = false;
+        const qint64 candidate = entry.toLongLong(&ok);
+        if (ok && readProcStat(candidate).parentPid == pid)
+            out << candidate;
     }
     return out;
 }

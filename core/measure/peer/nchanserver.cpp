@@ -1,8 +1,8 @@
 #include "peer/nchanserver.h"
 
-#include "process/childprocess.h"
 #include "client/httpprobe.h"
 #include "nginx/nginxchild.h"
+#include "process/childprocess.h"
 #include "util/procstats.h"
 
 #include <QDir>
@@ -26,22 +26,6 @@ constexpr int kReapIntervalMs = 20;
 constexpr int kReapChecks = 150; // 3 s: a SIGKILLed process is gone long before
 constexpr int kStopGraceMs = 3000;
 
-// Whether `pid` is a process that still runs. A zombie counts as gone: here nobody may
-// reap the orphaned workers of a killed master (PID 1 of a container often does not).
-bool isRunning(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray text = stat.readAll();
-    // The state follows the command name, which may hold spaces and parentheses.
-    const int close = text.lastIndexOf(')');
-    if (close < 0 || close + 2 >= text.size())
-        return false;
-    const char state = text.at(close + 2);
-    return state != 'Z' && state != 'X';
-}
-
 // Workers outlive their master only when it was killed; they go by PID (master first in
 // `known`), and only while still in the master's process group: a PID reused since then
 // belongs to someone else.
@@ -51,7 +35,7 @@ void killStragglers(const QList<qint64> &known)
         return;
     const pid_t group = pid_t(known.constFirst());
     for (qint64 pid : known) {
-        if (isRunning(pid) && ::getpgid(pid_t(pid)) == group)
+        if (util::isRunning(pid) && ::getpgid(pid_t(pid)) == group)
             ::kill(pid_t(pid), SIGKILL);
     }
 }
@@ -275,7 +259,7 @@ void NchanServer::reapAndFinish()
 
 void NchanServer::checkReaped()
 {
-    const bool anyLeft = std::any_of(m_knownPids.cbegin(), m_knownPids.cend(), isRunning);
+    const bool anyLeft = std::any_of(m_knownPids.cbegin(), m_knownPids.cend(), [](qint64 pid) { return util::isRunning(pid); });
     if (anyLeft && --m_reapChecksLeft > 0)
         return;
     m_reapTimer->stop();
