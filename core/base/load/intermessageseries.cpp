@@ -1,5 +1,7 @@
 #include "load/intermessageseries.h"
 
+#include "util/jsonnumber.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -11,17 +13,6 @@ namespace duplex::load {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-bool readInteger(const QJsonValue &value, qint64 *out)
-{
-    if (!value.isDouble())
-        return false;
-    const double d = value.toDouble();
-    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9007199254740992.0)
-        return false;
-    *out = qint64(d);
-    return true;
-}
 
 bool readNumber(const QJsonValue &value, double *out)
 {
@@ -185,7 +176,7 @@ InterMessageSeriesParse InterMessageSeries::fromJson(const QJsonObject &json)
         qint64 values[5] = {};
         bool ok = entry.isArray() && fields.size() == 5;
         for (int i = 0; ok && i < 5; ++i)
-            ok = readInteger(fields.at(i), &values[i]);
+            ok = util::readJsonInteger(fields.at(i), &values[i]);
         if (!ok || values[0] < 0 || values[1] < 0 || values[3] < 0 || values[1] > values[3])
             return bad(QStringLiteral("bad iteration entry %1")
                            .arg(QString::fromUtf8(QJsonDocument(fields).toJson(QJsonDocument::Compact))));
@@ -195,13 +186,13 @@ InterMessageSeriesParse InterMessageSeries::fromJson(const QJsonObject &json)
     }
     const QJsonObject clients = json.value(QLatin1String("cm")).toObject();
     Moments &moments = series.m_mergedClients;
-    if (!readInteger(clients.value(QLatin1String("n")), &moments.n) || moments.n < 0
+    if (!util::readJsonInteger(clients.value(QLatin1String("n")), &moments.n) || moments.n < 0
         || !readNumber(clients.value(QLatin1String("mean")), &moments.mean)
         || !readNumber(clients.value(QLatin1String("m2")), &moments.m2) || moments.m2 < 0)
         return bad(QStringLiteral("\"cm\" is not {n, mean, m2}"));
     const QJsonObject interval = json.value(QLatin1String("iv")).toObject();
-    if (!readInteger(interval.value(QLatin1String("n")), &series.m_intervalDeltas) || series.m_intervalDeltas < 0
-        || !readInteger(interval.value(QLatin1String("sum")), &series.m_intervalSumUs))
+    if (!util::readJsonInteger(interval.value(QLatin1String("n")), &series.m_intervalDeltas) || series.m_intervalDeltas < 0
+        || !util::readJsonInteger(interval.value(QLatin1String("sum")), &series.m_intervalSumUs))
         return bad(QStringLiteral("\"iv\" is not {n, sum}"));
     return parse;
 }

@@ -1,5 +1,7 @@
 #include "load/latencyhistogram.h"
 
+#include "util/jsonnumber.h"
+
 #include <QJsonArray>
 
 #include <algorithm>
@@ -19,18 +21,6 @@ int floorLog2(quint64 v)
     while (v >>= 1)
         ++k;
     return k;
-}
-
-// JSON numbers are doubles: an integer field is one whose value is integral and exact.
-bool readInteger(const QJsonValue &value, qint64 *out)
-{
-    if (!value.isDouble())
-        return false;
-    const double d = value.toDouble();
-    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9007199254740992.0)
-        return false;
-    *out = qint64(d);
-    return true;
 }
 
 LatencyHistogramParse bad(QString error)
@@ -168,15 +158,15 @@ QJsonObject LatencyHistogram::toJson() const
 LatencyHistogramParse LatencyHistogram::fromJson(const QJsonObject &json)
 {
     qint64 count = 0, sum = 0, min = 0, max = 0, sub = 0;
-    if (!readInteger(json.value(QLatin1String("n")), &count) || count < 0)
+    if (!util::readJsonInteger(json.value(QLatin1String("n")), &count) || count < 0)
         return bad(QStringLiteral("histogram: \"n\" is not a count"));
-    if (!readInteger(json.value(QLatin1String("sum")), &sum) || sum < 0)
+    if (!util::readJsonInteger(json.value(QLatin1String("sum")), &sum) || sum < 0)
         return bad(QStringLiteral("histogram: \"sum\" is not a non-negative integer"));
-    if (!readInteger(json.value(QLatin1String("min")), &min) || !readInteger(json.value(QLatin1String("max")), &max)
+    if (!util::readJsonInteger(json.value(QLatin1String("min")), &min) || !util::readJsonInteger(json.value(QLatin1String("max")), &max)
         || min < 0 || min > max)
         return bad(QStringLiteral("histogram: \"min\"/\"max\" missing or inconsistent"));
     // A writer with other buckets would be merged into the wrong ones: refuse it.
-    if (!readInteger(json.value(QLatin1String("sub")), &sub) || sub != kSubBuckets)
+    if (!util::readJsonInteger(json.value(QLatin1String("sub")), &sub) || sub != kSubBuckets)
         return bad(QStringLiteral("histogram: bucket layout \"sub\" must be %1").arg(kSubBuckets));
     const QJsonValue bucketsValue = json.value(QLatin1String("b"));
     if (!bucketsValue.isArray())
@@ -192,9 +182,9 @@ LatencyHistogramParse LatencyHistogram::fromJson(const QJsonObject &json)
         h.m_counts.assign(size_t(bucketCount()), 0);
     for (qsizetype i = 0; i < buckets.size(); i += 2) {
         qint64 index = 0, n = 0;
-        if (!readInteger(buckets.at(i), &index) || index < 0 || index >= bucketCount())
+        if (!util::readJsonInteger(buckets.at(i), &index) || index < 0 || index >= bucketCount())
             return bad(QStringLiteral("histogram: bucket index %1 out of range").arg(buckets.at(i).toDouble()));
-        if (!readInteger(buckets.at(i + 1), &n) || n <= 0)
+        if (!util::readJsonInteger(buckets.at(i + 1), &n) || n <= 0)
             return bad(QStringLiteral("histogram: bucket %1 has a bad count").arg(index));
         h.m_counts[size_t(index)] += n;
         total += n;

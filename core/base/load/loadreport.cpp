@@ -1,5 +1,7 @@
 #include "load/loadreport.h"
 
+#include "util/jsonnumber.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -68,14 +70,7 @@ QByteArray compact(const QJsonObject &object)
 
 bool readInteger(const QJsonObject &object, const char *key, qint64 *out)
 {
-    const QJsonValue value = object.value(QLatin1String(key));
-    if (!value.isDouble())
-        return false;
-    const double d = value.toDouble();
-    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9007199254740992.0)
-        return false;
-    *out = qint64(d);
-    return true;
+    return util::readJsonInteger(object.value(QLatin1String(key)), out);
 }
 
 bool readCount(const QJsonObject &object, const char *key, qint64 *out)

@@ -1,5 +1,7 @@
 #include "loadgen/workerprotocol.h"
 
+#include "util/jsonnumber.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -33,17 +35,6 @@ QJsonObject talliesJson(const std::vector<PublisherTally> &tallies)
     return QJsonObject{{QStringLiteral("sent"), sent}, {QStringLiteral("failed"), failed}};
 }
 
-bool readCount(const QJsonValue &value, qint64 *out)
-{
-    if (!value.isDouble())
-        return false;
-    const double d = value.toDouble();
-    if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > 9007199254740992.0)
-        return false;
-    *out = qint64(d);
-    return true;
-}
-
 bool readTallies(const QJsonObject &object, std::vector<PublisherTally> *out)
 {
     const QJsonArray sent = object.value(QLatin1String("sent")).toArray();
@@ -54,11 +45,11 @@ bool readTallies(const QJsonObject &object, std::vector<PublisherTally> *out)
     out->clear();
     for (qsizetype i = 0; i < sent.size(); ++i) {
         PublisherTally tally;
-        if (!readCount(sent.at(i), &tally.sent) || !failed.at(i).isArray())
+        if (!util::readJsonCount(sent.at(i), &tally.sent) || !failed.at(i).isArray())
             return false;
         for (const QJsonValue &counter : failed.at(i).toArray()) {
             qint64 value = 0;
-            if (!readCount(counter, &value) || value >= tally.sent)
+            if (!util::readJsonCount(counter, &value) || value >= tally.sent)
                 return false;
             tally.failed.insert(value);
         }
@@ -107,7 +98,7 @@ WorkerCommand parseWorkerCommand(const QByteArray &text)
     const QJsonObject root = doc.object();
     if (root.contains(QLatin1String("tick"))) {
         command.kind = WorkerCommand::Kind::Tick;
-        if (!readCount(root.value(QLatin1String("tick")), &command.tick))
+        if (!util::readJsonCount(root.value(QLatin1String("tick")), &command.tick))
             return bad(QStringLiteral("\"tick\" is not a count"));
     } else if (root.value(QLatin1String("expect")).isObject()) {
         command.kind = WorkerCommand::Kind::Expect;
@@ -116,7 +107,7 @@ WorkerCommand parseWorkerCommand(const QByteArray &text)
     } else if (root.value(QLatin1String("finish")).isObject()) {
         command.kind = WorkerCommand::Kind::Finish;
         const QJsonObject finish = root.value(QLatin1String("finish")).toObject();
-        if (!readCount(finish.value(QLatin1String("tick")), &command.tick) || !readTallies(finish, &command.tallies))
+        if (!util::readJsonCount(finish.value(QLatin1String("tick")), &command.tick) || !readTallies(finish, &command.tallies))
             return bad(QStringLiteral("\"finish\" is not {tick, sent, failed}"));
     } else {
         return bad(QStringLiteral("unknown command"));
@@ -167,20 +158,20 @@ WorkerReport parseWorkerReport(const QByteArray &text)
         return bad(QStringLiteral("not a JSON object: %1").arg(parseError.errorString()));
     const QJsonObject root = doc.object();
     qint64 value = 0;
-    if (!readCount(root.value(QLatin1String("worker")), &value) || value > std::numeric_limits<int>::max())
+    if (!util::readJsonCount(root.value(QLatin1String("worker")), &value) || value > std::numeric_limits<int>::max())
         return bad(QStringLiteral("\"worker\" is not a count"));
     report.worker = int(value);
 
     if (root.contains(QLatin1String("connected"))) {
         report.kind = WorkerReport::Kind::Connected;
-        if (!readCount(root.value(QLatin1String("connected")), &value) || value > std::numeric_limits<int>::max())
+        if (!util::readJsonCount(root.value(QLatin1String("connected")), &value) || value > std::numeric_limits<int>::max())
             return bad(QStringLiteral("\"connected\" is not a count"));
         report.subscribers = int(value);
     } else if (root.contains(QLatin1String("tick"))) {
         report.kind = WorkerReport::Kind::Tick;
-        if (!readCount(root.value(QLatin1String("tick")), &report.tick))
+        if (!util::readJsonCount(root.value(QLatin1String("tick")), &report.tick))
             return bad(QStringLiteral("\"tick\" is not a count"));
-        if (!readCount(root.value(QLatin1String("welcomed")), &value) || value > std::numeric_limits<int>::max())
+        if (!util::readJsonCount(root.value(QLatin1String("welcomed")), &value) || value > std::numeric_limits<int>::max())
             return bad(QStringLiteral("\"welcomed\" is not a count"));
         report.welcomed = int(value);
         // The same bytes are an interval line: the extra keys in front are ignored there.
