@@ -1,5 +1,8 @@
 #include "charts/thesischart.h"
 
+#include "charts/transportcolour.h"
+#include "protocol/transport.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QLegendMarker>
@@ -13,25 +16,6 @@
 namespace duplex::gui {
 
 namespace {
-
-QColor colourOf(const QString &transport)
-{
-    // One colour per transport everywhere in Duplex: WebSocket blue, Comet orange.
-    if (transport == QLatin1String("ws"))
-        return QColor(0x1f, 0x77, 0xb4);
-    if (transport == QLatin1String("comet"))
-        return QColor(0xff, 0x7f, 0x0e);
-    return QColor(0x2c, 0xa0, 0x2c);
-}
-
-QString labelOf(const QString &transport)
-{
-    if (transport == QLatin1String("ws"))
-        return QStringLiteral("WebSocket");
-    if (transport == QLatin1String("comet"))
-        return QStringLiteral("Comet");
-    return transport;
-}
 
 // Axis maximum with some headroom, rounded to a readable step.
 double niceMax(double value)
@@ -69,9 +53,9 @@ QChart *ThesisChart::build(const Series &series, const QString &title)
     double maxLatency = 0;
     for (const auto &[transport, rows] : series) {
         auto *gaps = new QLineSeries;
-        gaps->setName(QStringLiteral("%1: time between messages").arg(labelOf(transport)));
+        gaps->setName(QStringLiteral("%1: time between messages").arg(protocol::transportLabel(transport)));
         auto *latency = new QLineSeries;
-        latency->setName(QStringLiteral("%1: latency").arg(labelOf(transport)));
+        latency->setName(QStringLiteral("%1: latency").arg(protocol::transportLabel(transport)));
         for (const load::IterationRow &row : rows) {
             maxIteration = std::max(maxIteration, double(row.iteration));
             // NaN marks an iteration without the figure (the first one): no point.
@@ -84,10 +68,10 @@ QChart *ThesisChart::build(const Series &series, const QString &title)
                 maxLatency = std::max(maxLatency, row.meanLatencyMs);
             }
         }
-        QPen solid(colourOf(transport));
+        QPen solid(transportColour(transport));
         solid.setWidthF(2.0);
         gaps->setPen(solid);
-        QPen dashed(colourOf(transport));
+        QPen dashed(transportColour(transport));
         dashed.setWidthF(1.5);
         dashed.setStyle(Qt::DashLine);
         latency->setPen(dashed);

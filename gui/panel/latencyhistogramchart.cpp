@@ -1,6 +1,7 @@
 #include "panel/latencyhistogramchart.h"
 
-#include "panel/livechart.h"
+#include "charts/transportcolour.h"
+#include "protocol/transport.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -106,8 +107,8 @@ void LatencyHistogramChart::refresh()
     for (auto it = m_totals.cbegin(); it != m_totals.cend(); ++it) {
         QBarSet *set = m_sets.value(it.key());
         if (!set) {
-            set = new QBarSet(it.key() == QLatin1String("ws") ? tr("WebSocket") : tr("Comet"));
-            set->setColor(LiveChart::colourOf(it.key()));
+            set = new QBarSet(protocol::transportLabel(it.key()));
+            set->setColor(transportColour(it.key()));
             m_bars->append(set);
             m_sets.insert(it.key(), set);
         }

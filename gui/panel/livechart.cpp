@@ -1,5 +1,8 @@
 #include "panel/livechart.h"
 
+#include "charts/transportcolour.h"
+#include "protocol/transport.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QFile>
@@ -29,15 +32,6 @@ QString metricName(LiveChart::Metric metric)
         return QStringLiteral("inter-message");
     }
     return {};
-}
-
-QString transportTitle(const QString &transport)
-{
-    if (transport == QLatin1String("ws"))
-        return QStringLiteral("WebSocket");
-    if (transport == QLatin1String("comet"))
-        return QStringLiteral("Comet");
-    return transport;
 }
 
 QString keyOf(const QString &transport, LiveChart::Metric metric)
@@ -70,16 +64,6 @@ LiveChart::LiveChart(QWidget *parent)
     rescale();
 }
 
-QColor LiveChart::colourOf(const QString &transport)
-{
-    // The same colours as ThesisChart, so the live figure and the report read alike.
-    if (transport == QLatin1String("ws"))
-        return QColor(0x1f, 0x77, 0xb4);
-    if (transport == QLatin1String("comet"))
-        return QColor(0xff, 0x7f, 0x0e);
-    return QColor(0x2c, 0xa0, 0x2c);
-}
-
 void LiveChart::clear()
 {
     for (QLineSeries *series : std::as_const(m_series)) {
@@ -108,8 +92,8 @@ QLineSeries *LiveChart::ensureSeries(const QString &transport, Metric metric)
     if (QLineSeries *existing = m_series.value(key))
         return existing;
     auto *series = new QLineSeries;
-    series->setName(QStringLiteral("%1 %2").arg(transportTitle(transport), metricName(metric)));
-    QPen pen(colourOf(transport));
+    series->setName(QStringLiteral("%1 %2").arg(protocol::transportLabel(transport), metricName(metric)));
+    QPen pen(transportColour(transport));
     pen.setWidthF(metric == Metric::P50 ? 2.0 : 1.5);
     pen.setStyle(metric == Metric::P50 ? Qt::SolidLine : metric == Metric::P99 ? Qt::DashLine : Qt::DotLine);
     series->setPen(pen);

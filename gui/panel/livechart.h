@@ -39,8 +39,6 @@ public:
     // series,transport,t_s,value_ms: one row per point.
     bool exportCsv(const QString &path, QString *error) const;
 
-    static QColor colourOf(const QString &transport);
-
 private:
     QLineSeries *ensureSeries(const QString &transport, Metric metric);
     void append(const QString &transport, Metric metric, double x, double y);

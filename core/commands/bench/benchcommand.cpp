@@ -4,6 +4,7 @@
 #include "peer/nchanserver.h"
 #include "process/linereader.h"
 #include "process/spawn.h"
+#include "protocol/transport.h"
 #include "util/procstats.h"
 
 #include <QCoreApplication>
@@ -27,11 +28,6 @@ const QString kChannel = QStringLiteral("bench");
 QString number(double value, int decimals)
 {
     return std::isnan(value) ? QStringLiteral("-") : QString::number(value, 'f', decimals);
-}
-
-QString transportLabel(const QString &transport)
-{
-    return transport == QLatin1String("ws") ? QStringLiteral("WebSocket") : QStringLiteral("Comet");
 }
 
 // nginx workers of the nchan peer: two, as a Duplex cluster has two nodes per transport.
@@ -93,7 +89,7 @@ QString scaleHeader()
 QString scaleLine(const ScaleRow &row)
 {
     return QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9")
-        .arg(transportLabel(row.transport), -10)
+        .arg(protocol::transportLabel(row.transport), -10)
         .arg(row.subscribers, 11)
         .arg(QStringLiteral("%1/%2").arg(row.delivered).arg(row.expected), 20)
         .arg(row.lost, 6)
@@ -149,7 +145,7 @@ QJsonObject ratioJson(const ScaleRow &duplex, const ScaleRow &peer)
 QString ratioLine(const ScaleRow &duplex, const ScaleRow &peer)
 {
     return QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
-        .arg(transportLabel(duplex.transport), -10)
+        .arg(protocol::transportLabel(duplex.transport), -10)
         .arg(duplex.subscribers, 11)
         .arg(number(ratio(duplex.perSecond, peer.perSecond), 2), 11)
         .arg(number(ratio(duplex.p50Ms, peer.p50Ms), 2), 8)
@@ -218,7 +214,7 @@ void BenchCommand::startCell()
              .arg(m_cellIndex + 1)
              .arg(m_cells.size())
              .arg(cell.clients)
-             .arg(cell.transport.isEmpty() ? QStringLiteral(" per transport") : QStringLiteral(" over ") + transportLabel(cell.transport))
+             .arg(cell.transport.isEmpty() ? QStringLiteral(" per transport") : QStringLiteral(" over ") + protocol::transportLabel(cell.transport))
              .arg(cell.nchan ? QStringLiteral("nchan (nginx with libnginx-mod-nchan, %1 workers)").arg(kNchanWorkers)
                              : QStringLiteral("a cluster (2 WebSocket + 2 Comet nodes)")));
     if (cell.nchan)
@@ -273,7 +269,8 @@ QStringList BenchCommand::loadgenArguments() const
                      QStringLiteral("--connect-timeout"), QStringLiteral("300"),
                      QStringLiteral("--grace"), QStringLiteral("15")};
     if (m_config.kind == BenchConfig::Kind::Thesis) {
-        args << QStringLiteral("--transport") << QStringLiteral("ws") << QStringLiteral("--transport") << QStringLiteral("comet")
+        args << QStringLiteral("--transport") << protocol::transportName(protocol::Transport::WebSocket)
+             << QStringLiteral("--transport") << protocol::transportName(protocol::Transport::Comet)
              << QStringLiteral("--messages") << QString::number(m_config.iterations)
              << QStringLiteral("--rate") << QString::number(1000.0 / m_config.intervalMs)
              << QStringLiteral("--size") << QString::number(m_config.size)
@@ -446,7 +443,7 @@ void BenchCommand::reportThesis(const QString &csvPath, const QString &chart)
     for (const auto &t : result.summary.transports) {
         const load::TransportSummary &s = t.summary;
         print(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8")
-                  .arg(transportLabel(s.transport), -10)
+                  .arg(protocol::transportLabel(s.transport), -10)
                   .arg(QStringLiteral("%1/%2").arg(s.delivered).arg(s.expected), 19)
                   .arg(s.lost, 5)
                   .arg(s.duplicated, 4)
@@ -582,7 +579,7 @@ qint64 BenchCommand::transportRss(const QString &transport) const
         return total;
     for (const NodeStatus &node : m_cluster->nodes()) {
         const bool match = transport.isEmpty() ? (node.role == util::Role::WebSocket || node.role == util::Role::Comet)
-                                               : (transport == QLatin1String("ws") ? node.role == util::Role::WebSocket
+                                               : (transport == protocol::transportName(protocol::Transport::WebSocket) ? node.role == util::Role::WebSocket
                                                                                    : node.role == util::Role::Comet);
         if (match && node.pid > 0)
             total += util::residentBytes(node.pid);

@@ -1,5 +1,6 @@
 #include "bench/benchoptions.h"
 
+#include "protocol/transport.h"
 #include "util/optionvalue.h"
 
 #include <QCommandLineParser>
@@ -115,7 +116,7 @@ BenchParse parseBenchOptions(const QStringList &arguments)
     c.transports.clear();
     for (const QString &item : parser.value(transports).split(QLatin1Char(','))) {
         const QString t = item.trimmed();
-        if (t != QLatin1String("ws") && t != QLatin1String("comet"))
+        if (!protocol::transportFromName(t))
             return fail(QStringLiteral("--transports: expected ws and/or comet, got %1").arg(item));
         if (!c.transports.contains(t))
             c.transports << t;

@@ -1,5 +1,7 @@
 #include "bench/benchreport.h"
 
+#include "protocol/transport.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -18,11 +20,6 @@ QString figure(double value, int decimals)
 QJsonValue jsonFigure(double value)
 {
     return std::isfinite(value) ? QJsonValue(value) : QJsonValue();
-}
-
-QString label(const QString &transport)
-{
-    return transport == QLatin1String("ws") ? QStringLiteral("WebSocket") : QStringLiteral("Comet");
 }
 
 double pollsPerMessage(const BenchReport::Transport &t)
@@ -53,7 +50,7 @@ QString BenchReport::toMarkdown() const
         const load::TransportSummary &s = t.summary;
         const load::LatencyPercentiles p = load::percentilesOf(s.latency);
         lines << QStringLiteral("| %1 | %2 | %3 / %4 | %5 | %6 | %7 | %8 | %9 / %10 / %11 | %12 | %13 | %14 | %15 | %16 | %17 | %18 |")
-                     .arg(label(s.transport)).arg(s.clients).arg(s.delivered).arg(s.expected)
+                     .arg(protocol::transportLabel(s.transport)).arg(s.clients).arg(s.delivered).arg(s.expected)
                      .arg(figure(s.throughputPerSec, 0)).arg(s.lost).arg(s.duplicated).arg(s.outOfOrder)
                      .arg(figure(p.p50Ms, 2), figure(p.p99Ms, 2), figure(p.maxMs, 2),
                           figure(s.meanInterMessageMs, 3), figure(t.interMessageSpreadMs, 3), figure(t.detail.jitterMs, 2),
@@ -64,7 +61,7 @@ QString BenchReport::toMarkdown() const
     }
     for (const Transport &t : transports) {
         lines << QStringLiteral("%1: clients by node %2; reconnects %3, errors %4, foreign messages %5")
-                     .arg(label(t.summary.transport), byNode(t.detail.clientsByNode))
+                     .arg(protocol::transportLabel(t.summary.transport), byNode(t.detail.clientsByNode))
                      .arg(t.summary.reconnects).arg(t.summary.errors).arg(t.detail.foreign);
     }
     lines << QStringLiteral("%1 published in %2 s; bench process CPU while publishing %3% of a core")

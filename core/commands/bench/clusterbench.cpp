@@ -1,6 +1,7 @@
 #include "bench/clusterbench.h"
 
 #include "loadgen/loadrun.h"
+#include "protocol/transport.h"
 #include "util/procstats.h"
 
 #include <QCoreApplication>
@@ -25,7 +26,7 @@ int roleIndex(util::Role role)
 
 util::Role roleOf(const QString &transport)
 {
-    return transport == QLatin1String("ws") ? util::Role::WebSocket : util::Role::Comet;
+    return transport == protocol::transportName(protocol::Transport::WebSocket) ? util::Role::WebSocket : util::Role::Comet;
 }
 
 } // namespace
@@ -165,7 +166,7 @@ BenchReport ClusterBench::buildReport() const
     r.failures << m_problems;
     if (m_config.requireComplete) {
         for (const BenchReport::Transport &t : r.transports) {
-            const QString name = t.summary.transport == QLatin1String("ws") ? QStringLiteral("WebSocket") : QStringLiteral("Comet");
+            const QString name = protocol::transportLabel(t.summary.transport);
             if (t.summary.lost > 0)
                 r.failures << QStringLiteral("%1: %2 deliveries lost (%3 reconnects, %4 errors)")
                                   .arg(name).arg(t.summary.lost).arg(t.summary.reconnects).arg(t.summary.errors);

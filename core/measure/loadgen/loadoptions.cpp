@@ -1,6 +1,7 @@
 #include "loadgen/loadoptions.h"
 
 #include "protocol/codec.h"
+#include "protocol/transport.h"
 #include "util/optionvalue.h"
 
 #include <QCommandLineParser>
@@ -123,7 +124,7 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     if (parser.isSet(transport)) {
         o.transports.clear();
         for (const QString &t : parser.values(transport)) {
-            if (t != QLatin1String("ws") && t != QLatin1String("comet"))
+            if (!protocol::transportFromName(t))
                 return fail(QStringLiteral("--transport: expected ws or comet, got %1").arg(t));
             if (!o.transports.contains(t))
                 o.transports << t;

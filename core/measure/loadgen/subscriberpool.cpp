@@ -6,6 +6,7 @@
 #include "load/payload.h"
 #include "peer/nchanconfig.h"
 #include "protocol/event.h"
+#include "protocol/transport.h"
 
 #include <QTimer>
 
@@ -110,7 +111,7 @@ void SubscriberPool::startDuplexClient(Subscriber *s)
     auto onReconnecting = [this, s](int attempt, const QString &reason) { handleReconnecting(s, attempt, reason); };
     auto onError = [this, s] { handleError(s); };
     auto onEvent = [this, s](const protocol::Event &e) { handleEvent(s, e); };
-    if (m_transports[size_t(s->transport)].name == QLatin1String("comet")) {
+    if (m_transports[size_t(s->transport)].name == protocol::transportName(protocol::Transport::Comet)) {
         client::CometClient::Options o;
         o.host = m_options.host;
         o.port = m_options.port;
@@ -149,7 +150,7 @@ void SubscriberPool::startNchanClient(Subscriber *s)
     o.infoPath = QString::fromLatin1(peer::kNchanPublishPath);
     // Duplex's "ws" against nchan's WebSocket subscriber, "comet" against its long-poll one,
     // from the same source addresses as Duplex's Comet clients.
-    if (m_transports[size_t(s->transport)].name == QLatin1String("comet")) {
+    if (m_transports[size_t(s->transport)].name == protocol::transportName(protocol::Transport::Comet)) {
         o.transport = client::NchanClient::Transport::LongPoll;
         if (m_options.spreadSources)
             o.source = QHostAddress(QStringLiteral("127.0.%1.1").arg(s->index % kSourceNetworks + 1));

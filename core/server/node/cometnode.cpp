@@ -4,6 +4,7 @@
 #include "http/parkedresponder.h"
 #include "node/channelhub.h"
 #include "protocol/codec.h"
+#include "protocol/transport.h"
 #include "util/ids.h"
 #include "util/monotonic.h"
 
@@ -422,7 +423,7 @@ CometNode::Session &CometNode::openSession(const QString &channel, const QString
     join.type = protocol::EventType::Join;
     join.channel = channel;
     join.clientId = clientId;
-    join.transport = QStringLiteral("comet");
+    join.transport = protocol::transportName(protocol::Transport::Comet);
     m_hub->publish(join);
     return *it;
 }

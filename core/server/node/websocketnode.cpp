@@ -2,6 +2,7 @@
 
 #include "node/channelhub.h"
 #include "protocol/codec.h"
+#include "protocol/transport.h"
 #include "util/ids.h"
 #include "util/monotonic.h"
 
@@ -22,10 +23,6 @@ namespace {
 constexpr int kResumeSlice = 1000;
 constexpr int kListenBacklog = 1024;
 
-QString transportName()
-{
-    return QStringLiteral("ws");
-}
 } // namespace
 
 WebSocketNode::WebSocketNode(ChannelHub *hub, Limits limits, QObject *parent)
@@ -140,7 +137,7 @@ void WebSocketNode::handleWebSocket()
         join.type = protocol::EventType::Join;
         join.channel = client->channel;
         join.clientId = client->id;
-        join.transport = transportName();
+        join.transport = protocol::transportName(protocol::Transport::WebSocket);
         m_hub->publish(join);
         if (client->resuming)
             continueResume(socket);
