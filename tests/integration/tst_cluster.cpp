@@ -1,6 +1,6 @@
 // The WebSocket surface of CONTRACT.md through real nginx, against a real cluster
 // (broker, two WebSocket nodes, static node, nginx) started by the core's Cluster.
-#include "client/httpprobe.h"
+#include "client/httpconnection.h"
 #include "control/cluster.h"
 #include "metrics/metrics.h"
 #include "util/procstats.h"
@@ -243,12 +243,13 @@ void TestCluster::slowReaderIsClosedWithoutHarm()
     int answered = 0;
     const auto nodes = webSocketNodes();
     for (const auto &node : nodes) {
-        duplex::control::HttpProbe::get(QHostAddress::LocalHost, node.adminPort, "/metrics", 5000, this,
-                                        [&](int status, const QByteArray &body) {
-                                            ++answered;
-                                            if (status == 200)
-                                                slowClosed += duplex::metrics::Metrics::parse(body).value("duplex_slow_closed_total");
-                                        });
+        duplex::client::HttpConnection::getOnce(QStringLiteral("127.0.0.1"), node.adminPort, "/metrics", 5000, this,
+                                                [&](const duplex::client::HttpResult &result) {
+                                                    ++answered;
+                                                    if (result.status == 200)
+                                                        slowClosed += duplex::metrics::Metrics::parse(result.body)
+                                                                          .value("duplex_slow_closed_total");
+                                                });
     }
     QTRY_COMPARE_WITH_TIMEOUT(answered, int(nodes.size()), 6000);
     QVERIFY2(slowClosed >= 1, "the slow reader was never closed");
@@ -332,11 +333,11 @@ void TestCluster::staticClientIsServedThroughNginx()
 {
     int status = -1;
     QByteArray body;
-    duplex::control::HttpProbe::get(QHostAddress::LocalHost, port(), "/", 5000, this,
-                                    [&](int s, const QByteArray &b) {
-                                        status = s;
-                                        body = b;
-                                    });
+    duplex::client::HttpConnection::getOnce(QStringLiteral("127.0.0.1"), port(), "/", 5000, this,
+                                            [&](const duplex::client::HttpResult &result) {
+                                                status = result.status;
+                                                body = result.body;
+                                            });
     QTRY_VERIFY_WITH_TIMEOUT(status != -1, 6000);
     QCOMPARE(status, 200);
     QVERIFY(body.contains("<html") || body.contains("<!doctype") || body.contains("<!DOCTYPE"));

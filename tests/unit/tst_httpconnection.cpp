@@ -214,6 +214,9 @@ private slots:
     void abortFailsPending();
     void callbackMayDeleteConnection();
     void connectionRefused();
+    void getOnce_data();
+    void getOnce();
+    void getOnceCancelledWithItsContext();
 };
 
 void TestHttpConnection::keepAliveReuse_data()
@@ -463,6 +466,57 @@ void TestHttpConnection::connectionRefused()
         QCOMPARE(result.status, 0);
         QVERIFY(!result.error.isEmpty());
     }
+}
+
+void TestHttpConnection::getOnce_data()
+{
+    QTest::addColumn<CannedServer::Mode>("mode");
+    QTest::addColumn<int>("status");
+    QTest::newRow("answered") << CannedServer::Mode::Answer << 200;
+    QTest::newRow("closed without an answer") << CannedServer::Mode::CloseWithoutAnswer << 0;
+    QTest::newRow("silent past the timeout") << CannedServer::Mode::Silent << 0;
+}
+
+void TestHttpConnection::getOnce()
+{
+    QFETCH(CannedServer::Mode, mode);
+    QFETCH(int, status);
+    CannedServer server(mode);
+    QVERIFY(server.listen());
+    QObject context;
+    QList<HttpResult> results;
+    HttpConnection::getOnce(QStringLiteral("127.0.0.1"), server.port(), "/metrics", 300, &context,
+                            [&](const HttpResult &result) { results << result; });
+    QTRY_COMPARE(results.size(), 1);
+    QCOMPARE(results.at(0).status, status);
+    QCOMPARE(server.requests.value(0).method, QByteArray("GET"));
+    QCOMPARE(server.requests.value(0).target, QByteArray("/metrics"));
+    // Its connection goes once it has answered.
+    QTRY_COMPARE(context.findChildren<HttpConnection *>().size(), 0);
+    // Exactly once: nothing more arrives by a later sentinel request.
+    Answers answers;
+    HttpConnection sentinel(QStringLiteral("127.0.0.1"), server.port());
+    sentinel.request("GET", "/sentinel", {}, {}, 300, answers.callback(1));
+    QTRY_COMPARE(answers.results.size(), 1);
+    QCOMPARE(results.size(), 1);
+}
+
+void TestHttpConnection::getOnceCancelledWithItsContext()
+{
+    CannedServer server(CannedServer::Mode::Silent);
+    QVERIFY(server.listen());
+    auto context = std::make_unique<QObject>();
+    bool called = false;
+    HttpConnection::getOnce(QStringLiteral("127.0.0.1"), server.port(), "/", 200, context.get(),
+                            [&](const HttpResult &) { called = true; });
+    QTRY_COMPARE(server.requests.size(), 1);
+    context.reset();
+    // Past the timeout, by a sentinel's own timed-out request: the cancelled one never answered.
+    Answers answers;
+    HttpConnection sentinel(QStringLiteral("127.0.0.1"), server.port());
+    sentinel.request("GET", "/sentinel", {}, {}, 400, answers.callback(1));
+    QTRY_COMPARE(answers.results.size(), 1);
+    QVERIFY(!called);
 }
 
 QTEST_GUILESS_MAIN(TestHttpConnection)

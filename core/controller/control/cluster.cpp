@@ -1,6 +1,6 @@
 #include "control/cluster.h"
 
-#include "client/httpprobe.h"
+#include "client/httpconnection.h"
 #include "metrics/metrics.h"
 #include "nginx/nginxchild.h"
 #include "util/ids.h"
@@ -191,12 +191,12 @@ void Cluster::startNginx()
 
 void Cluster::probeNginx(int attemptsLeft)
 {
-    HttpProbe::get(QHostAddress::LocalHost, m_port, "/_duplex/health", 1000, this,
-                   [this, attemptsLeft](int status, const QByteArray &) {
+    client::HttpConnection::getOnce(QStringLiteral("127.0.0.1"), m_port, "/_duplex/health", 1000, this,
+                   [this, attemptsLeft](const client::HttpResult &result) {
                        Member *nginx = member(QStringLiteral("nginx"));
                        if (m_state != State::Starting || !nginx || nginx->child->state() != process::ChildProcess::State::Starting)
                            return; // nginx died meanwhile: its exit is already being reported
-                       if (status == 200) {
+                       if (result.status == 200) {
                            nginx->child->markReady({{QStringLiteral("port"), m_port}});
                            return;
                        }
@@ -520,12 +520,12 @@ void Cluster::pollStats()
         if (m.stats.adminPort == 0)
             continue;
         const QString key = name;
-        HttpProbe::get(QHostAddress::LocalHost, m.stats.adminPort, "/metrics", m_config.statsIntervalMs, this,
-                       [this, key, now](int status, const QByteArray &body) {
+        client::HttpConnection::getOnce(QStringLiteral("127.0.0.1"), m.stats.adminPort, "/metrics", m_config.statsIntervalMs, this,
+                       [this, key, now](const client::HttpResult &result) {
                            Member *again = member(key);
-                           if (!again || status != 200)
+                           if (!again || result.status != 200)
                                return;
-                           const QMap<QByteArray, double> values = metrics::Metrics::parse(body);
+                           const QMap<QByteArray, double> values = metrics::Metrics::parse(result.body);
                            again->stats.connections = values.value("duplex_connections");
                            const double out = values.value("duplex_events_out_total", -1);
                            if (again->lastEventsOut >= 0 && now > again->lastEventsAtMs)

@@ -21,6 +21,16 @@ HttpConnection::HttpConnection(QString host, quint16 port, QHostAddress source, 
     connect(m_timer, &QTimer::timeout, this, &HttpConnection::handleTimeout);
 }
 
+void HttpConnection::getOnce(const QString &host, quint16 port, const QByteArray &target, int timeoutMs,
+                             QObject *context, Callback done)
+{
+    auto *connection = new HttpConnection(host, port, QHostAddress(), context);
+    connection->request("GET", target, {}, {}, timeoutMs, [connection, done = std::move(done)](const HttpResult &result) {
+        done(result);
+        connection->deleteLater();
+    });
+}
+
 HttpConnection::~HttpConnection()
 {
     // The socket is a child and would go later in ~QObject; it must not call back into a

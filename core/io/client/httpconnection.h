@@ -63,6 +63,12 @@ public:
     // Fails every request not yet answered with status 0 "aborted" and closes the connection.
     void abort();
 
+    // One GET on a connection of its own (health checks, /metrics), answered through `done`
+    // exactly once, from the event loop; the connection goes after it. `context` going
+    // away first cancels it, and `done` is not called.
+    static void getOnce(const QString &host, quint16 port, const QByteArray &target, int timeoutMs,
+                        QObject *context, Callback done);
+
     QString host() const { return m_host; }
     quint16 port() const { return m_port; }
     QHostAddress sourceAddress() const { return m_source; }

@@ -1,6 +1,6 @@
 #include "peer/nchanserver.h"
 
-#include "client/httpprobe.h"
+#include "client/httpconnection.h"
 #include "nginx/nginxchild.h"
 #include "process/childprocess.h"
 #include "util/procstats.h"
@@ -156,15 +156,15 @@ QString NchanServer::preflight()
 
 void NchanServer::probe(quint64 generation, int attemptsLeft)
 {
-    control::HttpProbe::get(
-        QHostAddress::LocalHost, m_port, kNchanHealthPath, 1000, this,
-        [this, generation, attemptsLeft](int status, const QByteArray &) {
+    client::HttpConnection::getOnce(
+        QStringLiteral("127.0.0.1"), m_port, kNchanHealthPath, 1000, this,
+        [this, generation, attemptsLeft](const client::HttpResult &result) {
             // nginx died meanwhile (its exit is being reported), or a stop came first.
             if (generation != m_generation || m_state != State::Starting || !m_child
                 || m_child->state() != process::ChildProcess::State::Starting) {
                 return;
             }
-            if (status == 200) {
+            if (result.status == 200) {
                 m_child->markReady({{QStringLiteral("port"), m_port}});
                 m_knownPids = pids();
                 m_state = State::Running;
