@@ -212,7 +212,6 @@ void MainWindow::connectCluster()
     connect(m_cluster, &Cluster::nodeExited, this, &MainWindow::handleNodeExited);
     connect(m_cluster, &Cluster::statsUpdated, m_model, &ProcessTableModel::handleStatsUpdated);
     connect(m_cluster, &Cluster::nodeStarted, this, [this](const QString &name) {
-        m_expectedExits.remove(name); // a restarted node's next exit is news again
         statusBar()->showMessage(tr("%1 started").arg(name), kStatusMs);
         m_model->handleStatsUpdated(m_cluster->nodes());
     });
@@ -316,22 +315,16 @@ QString MainWindow::selectedNode() const
 
 bool MainWindow::stopNode(const QString &name, QString *error)
 {
-    m_expectedExits.insert(name);
-    if (!m_cluster->removeNode(name, error)) {
-        m_expectedExits.remove(name);
+    if (!m_cluster->removeNode(name, error))
         return false;
-    }
     statusBar()->showMessage(tr("Stopping %1").arg(name), kStatusMs);
     return true;
 }
 
 bool MainWindow::killNode(const QString &name, QString *error)
 {
-    m_expectedExits.insert(name);
-    if (!m_cluster->killNode(name, error)) {
-        m_expectedExits.remove(name);
+    if (!m_cluster->killNode(name, error))
         return false;
-    }
     // A fault during a load is what the chart is for: mark when it happened, on the
     // generator's clock like the intervals.
     if (m_runner->isRunning())
@@ -355,7 +348,6 @@ void MainWindow::handleStartTriggered()
     if (m_cluster->state() != Cluster::State::Stopped)
         return;
     m_model->clear();
-    m_expectedExits.clear();
     m_cluster->start();
     updateActions();
 }
@@ -429,10 +421,7 @@ void MainWindow::handleRestartNodeClicked()
     const QString name = selectedNode();
     if (name.isEmpty())
         return;
-    // The graceful stop is part of the restart: not an exit to report.
-    m_expectedExits.insert(name);
     if (!m_cluster->restartNode(name, &error)) {
-        m_expectedExits.remove(name);
         showError(tr("Cannot restart %1").arg(name), error);
         return;
     }
@@ -491,11 +480,12 @@ void MainWindow::handleClusterStopped()
     finishCloseIfDone();
 }
 
-void MainWindow::handleNodeExited(const QString &name, const QString &description, const QStringList &stderrTail)
+void MainWindow::handleNodeExited(const QString &name, const QString &description, const QStringList &stderrTail,
+                                  bool killed)
 {
     m_model->handleStatsUpdated(m_cluster->nodes());
-    // Stops and kills from this window, and the whole cluster stopping, are not news.
-    if (m_expectedExits.contains(name) || m_cluster->state() != Cluster::State::Running) {
+    // Kills from this window, and the whole cluster stopping, are not news.
+    if (killed || m_cluster->state() != Cluster::State::Running) {
         statusBar()->showMessage(tr("%1 %2").arg(name, description), kStatusMs);
         return;
     }

@@ -3,7 +3,6 @@
 #include "control/cluster.h"
 
 #include <QMainWindow>
-#include <QSet>
 
 class QAction;
 class QLabel;
@@ -97,7 +96,7 @@ private:
     void handleClusterStartFailed(const QString &reason);
     void handleClusterFailed(const QString &reason);
     void handleClusterStopped();
-    void handleNodeExited(const QString &name, const QString &description, const QStringList &stderrTail);
+    void handleNodeExited(const QString &name, const QString &description, const QStringList &stderrTail, bool killed);
     void handleRunThesis();
     void handleStartLoad();
     void handleStopLoad();
@@ -126,8 +125,6 @@ private:
     QPushButton *m_restartNodeButton = nullptr;
     QLabel *m_stateLabel = nullptr;
     QProgressBar *m_startProgress = nullptr;
-    // Nodes this window stopped or killed: their exit is expected, not an error to report.
-    QSet<QString> m_expectedExits;
     bool m_confirmClose = true;
     bool m_closeRequested = false;
     bool m_readyToClose = false;

@@ -11,6 +11,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <csignal>
 #include <memory>
 
 using duplex::control::Cluster;
@@ -40,6 +41,7 @@ private slots:
     void staticClientIsServedThroughNginx();
     void addedNodeTakesConnections();
     void killedNodeLeavesTheOtherServing();
+    void nodeDyingOnItsOwnIsNotAKill();
     void restartedNodesComeBackOnTheirPorts();
     void destroyedClusterLeavesNoProcess();
 
@@ -376,6 +378,7 @@ void TestCluster::killedNodeLeavesTheOtherServing()
     QTRY_VERIFY_WITH_TIMEOUT(!exited.isEmpty(), 5000);
     QCOMPARE(exited.first().at(0).toString(), victim);
     QVERIFY(exited.first().at(1).toString().contains(QStringLiteral("signal 9")));
+    QCOMPARE(exited.first().at(3).toBool(), true); // killed: asked for
     QTRY_VERIFY_WITH_TIMEOUT(a.disconnected(), 5000);
 
     // New clients are sent to the survivors and the channel keeps working.
@@ -388,6 +391,25 @@ void TestCluster::killedNodeLeavesTheOtherServing()
         b.send(QStringLiteral("still serving"));
         QTRY_VERIFY_WITH_TIMEOUT(c.count(EventType::Message) == 1, 5000);
     }
+}
+
+void TestCluster::nodeDyingOnItsOwnIsNotAKill()
+{
+    // A SIGKILL from outside, not through killNode(): reported as an exit nobody asked for.
+    qint64 pid = 0;
+    QString name;
+    for (const auto &node : webSocketNodes()) {
+        if (node.state == duplex::process::ChildProcess::State::Running) {
+            pid = node.pid;
+            name = node.name;
+        }
+    }
+    QVERIFY(pid > 0);
+    QSignalSpy exited(m_cluster.get(), &Cluster::nodeExited);
+    QVERIFY(::kill(pid_t(pid), SIGKILL) == 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!exited.isEmpty(), 5000);
+    QCOMPARE(exited.first().at(0).toString(), name);
+    QCOMPARE(exited.first().at(3).toBool(), false);
 }
 
 void TestCluster::restartedNodesComeBackOnTheirPorts()

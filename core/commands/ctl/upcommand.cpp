@@ -1,6 +1,5 @@
 #include "ctl/upcommand.h"
 
-#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
 

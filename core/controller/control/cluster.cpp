@@ -8,7 +8,6 @@
 #include "util/procstats.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -18,6 +17,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <utility>
 
 namespace duplex::control {
 
@@ -330,7 +330,7 @@ void Cluster::handleExited(const QString &name)
         m->child->start(m_config.readyTimeoutMs);
         return;
     }
-    emit nodeExited(name, description, tail);
+    emit nodeExited(name, description, tail, std::exchange(m->killRequested, false));
     if (m->role == util::Role::Broker) {
         // Every seq comes from the broker: without it no node can serve, and a new one
         // would number channels from 1 again. Stop rather than break the contract.
@@ -445,6 +445,7 @@ bool Cluster::killNode(const QString &name, QString *error)
         *error = QStringLiteral("no running process named %1").arg(name);
         return false;
     }
+    m->killRequested = true;
     m->child->kill();
     return true;
 }

@@ -90,7 +90,9 @@ signals:
     void failed(const QString &reason);
     void stopped();
     void nodeStarted(const QString &name);
-    void nodeExited(const QString &name, const QString &description, const QStringList &stderrTail);
+    // A node ended on its own or by killNode() (`killed`: asked for, as a fault to inject;
+    // the restart policy applies all the same). Stops and restarts asked for are not exits.
+    void nodeExited(const QString &name, const QString &description, const QStringList &stderrTail, bool killed);
     void nodeRestarting(const QString &name, int delayMs);
     void nginxReloaded();
     void statsUpdated(const QList<duplex::control::NodeStatus> &nodes);
@@ -106,6 +108,7 @@ private:
         qint64 startedAtMs = 0;
         bool removing = false;
         bool restartRequested = false; // restartNode(): start again once it has exited
+        bool killRequested = false;    // killNode(): its exit was asked for
         // For events/s: the previous reading of duplex_events_out_total.
         double lastEventsOut = -1;
         qint64 lastEventsAtMs = 0;

@@ -8,7 +8,6 @@
 #include "util/ids.h"
 #include "util/monotonic.h"
 
-#include <QDateTime>
 #include <QHttpServerRequest>
 #include <QTcpSocket>
 #include <QTimer>

@@ -6,7 +6,6 @@
 #include "util/ids.h"
 #include "util/monotonic.h"
 
-#include <QDateTime>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTimer>
