@@ -14,12 +14,8 @@ namespace {
 
 Event message(const QString &text)
 {
-    Event e;
-    e.type = EventType::Message;
-    e.channel = QStringLiteral("main");
-    e.clientId = QStringLiteral("c1");
+    Event e = Event::published(QStringLiteral("main"), QStringLiteral("c1"), text);
     e.ts = 1764000000000;
-    e.data = text;
     return e;
 }
 

@@ -61,34 +61,23 @@ QString mismatch(const Event &a, const Event &b)
 
 Event message(const QString &channel, qint64 seq, const QString &from, qint64 ts, const QJsonValue &data)
 {
-    Event e;
-    e.type = EventType::Message;
-    e.channel = channel;
+    Event e = Event::published(channel, from, data);
     e.seq = seq;
-    e.clientId = from;
     e.ts = ts;
-    e.data = data;
     return e;
 }
 
 Event join(const QString &channel, qint64 seq, const QString &clientId, const QString &transport)
 {
-    Event e;
-    e.type = EventType::Join;
-    e.channel = channel;
+    Event e = Event::join(channel, clientId, transport);
     e.seq = seq;
-    e.clientId = clientId;
-    e.transport = transport;
     return e;
 }
 
 Event leave(const QString &channel, qint64 seq, const QString &clientId)
 {
-    Event e;
-    e.type = EventType::Leave;
-    e.channel = channel;
+    Event e = Event::leave(channel, clientId);
     e.seq = seq;
-    e.clientId = clientId;
     return e;
 }
 
@@ -685,16 +674,8 @@ void TestCodec::fastMatchesFull_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<bool>("ok");
-    auto join = Event{};
-    join.type = EventType::Join;
-    join.channel = QStringLiteral("room.1");
-    join.seq = 43;
-    join.clientId = QStringLiteral("a91e-x");
-    join.transport = QStringLiteral("comet");
-    Event leave = join;
-    leave.type = EventType::Leave;
-    leave.transport.clear();
-    leave.seq = 9007199254740992;
+    const Event join = ::join(QStringLiteral("room.1"), 43, QStringLiteral("a91e-x"), QStringLiteral("comet"));
+    const Event leave = ::leave(QStringLiteral("room.1"), 9007199254740992, QStringLiteral("a91e-x"));
     QTest::newRow("join-as-written") << join.toJson() << true;
     QTest::newRow("leave-as-written") << leave.toJson() << true;
     QTest::newRow("message") << Event::gap(QStringLiteral("main"), 3, 9).toJson() << true;
@@ -723,19 +704,9 @@ void TestCodec::fastListMatchesFull_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<bool>("ok");
-    Event join;
-    join.type = EventType::Join;
-    join.channel = QStringLiteral("main");
-    join.seq = 5;
-    join.clientId = QStringLiteral("c1");
-    join.transport = QStringLiteral("ws");
-    Event message;
-    message.type = EventType::Message;
-    message.channel = QStringLiteral("main");
-    message.seq = 6;
-    message.ts = 1764000000123;
-    message.clientId = QStringLiteral("c1");
-    message.data = QJsonValue(QStringLiteral("a,]}[{\"b"));
+    const Event join = ::join(QStringLiteral("main"), 5, QStringLiteral("c1"), QStringLiteral("ws"));
+    const Event message = ::message(QStringLiteral("main"), 6, QStringLiteral("c1"), 1764000000123,
+                                    QJsonValue(QStringLiteral("a,]}[{\"b")));
     QTest::newRow("empty") << QByteArray("[]") << true;
     QTest::newRow("empty-spaced") << QByteArray(" [ ] ") << true;
     QTest::newRow("mixed") << ("[" + join.toJson() + "," + message.toJson() + "," + Event::gap(QStringLiteral("main"), 1, 2).toJson() + "]") << true;

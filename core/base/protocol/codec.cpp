@@ -1,5 +1,7 @@
 #include "protocol/codec.h"
 
+#include "util/jsonnumber.h"
+
 #include <QIODevice>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -7,7 +9,6 @@
 #include <QRegularExpression>
 #include <QUrlQuery>
 
-#include <cmath>
 
 namespace duplex::protocol {
 
@@ -198,59 +199,37 @@ EventParse parseEvent(const QJsonObject &o)
     if (!eventTypeFromName(o.value(QStringLiteral("type")).toString(), &e.type))
         return fail(QStringLiteral("unknown or missing \"type\""));
 
-    auto integer = [&o](const char *key, qint64 *out) {
-        const QJsonValue v = o.value(QLatin1String(key));
-        // Seqs and times are integers; 1.5 is a malformed event, not 0.
-        if (!v.isDouble() || v.toDouble() != std::trunc(v.toDouble()))
-            return false;
-        *out = qint64(v.toDouble());
-        return true;
-    };
-    auto string = [&o](const char *key, QString *out) {
-        const QJsonValue v = o.value(QLatin1String(key));
-        if (!v.isString())
-            return false;
-        *out = v.toString();
-        return true;
-    };
-
-    switch (e.type) {
-    case EventType::Welcome:
-        if (!string("clientId", &e.clientId) || !string("channel", &e.channel)
-            || !integer("seq", &e.seq) || !string("node", &e.node))
-            return fail(QStringLiteral("welcome needs clientId, channel, seq and node"));
-        break;
-    case EventType::Message:
-        if (!string("channel", &e.channel) || !integer("seq", &e.seq)
-            || !string("from", &e.clientId) || !integer("ts", &e.ts)
-            || !o.contains(QStringLiteral("data")))
-            return fail(QStringLiteral("message needs channel, seq, from, ts and data"));
-        e.data = o.value(QStringLiteral("data"));
-        break;
-    case EventType::Join:
-        if (!string("channel", &e.channel) || !integer("seq", &e.seq)
-            || !string("clientId", &e.clientId) || !string("transport", &e.transport))
-            return fail(QStringLiteral("join needs channel, seq, clientId and transport"));
-        break;
-    case EventType::Leave:
-        if (!string("channel", &e.channel) || !integer("seq", &e.seq)
-            || !string("clientId", &e.clientId))
-            return fail(QStringLiteral("leave needs channel, seq and clientId"));
-        break;
-    case EventType::Gap:
-        if (!string("channel", &e.channel) || !integer("from", &e.from) || !integer("to", &e.to))
-            return fail(QStringLiteral("gap needs channel, from and to"));
-        break;
-    case EventType::Ack:
-        if (!integer("seq", &e.seq) || !o.contains(QStringLiteral("id")))
-            return fail(QStringLiteral("ack needs id and seq"));
-        e.id = o.value(QStringLiteral("id"));
-        break;
-    case EventType::Error:
-        if (!string("code", &e.code))
-            return fail(QStringLiteral("error needs code"));
-        e.message = o.value(QStringLiteral("message")).toString();
-        break;
+    const std::vector<EventField> &fields = eventFields(e.type);
+    for (const EventField &field : fields) {
+        const QJsonValue v = o.value(QLatin1String(field.key));
+        bool ok = true;
+        switch (field.kind) {
+        case EventField::Kind::String:
+            ok = v.isString();
+            e.*field.text = v.toString();
+            break;
+        case EventField::Kind::OptionalString:
+            e.*field.text = v.toString();
+            break;
+        case EventField::Kind::Integer:
+            // Seqs and times are integers; 1.5 is a malformed event, not 0.
+            ok = util::readJsonInteger(v, &(e.*field.number));
+            break;
+        case EventField::Kind::Value:
+            ok = o.contains(QLatin1String(field.key));
+            e.*field.value = v;
+            break;
+        }
+        if (!ok) {
+            QStringList required;
+            for (const EventField &f : fields) {
+                if (f.kind != EventField::Kind::OptionalString)
+                    required << QLatin1String(f.key);
+            }
+            const QString last = required.takeLast();
+            return fail(QStringLiteral("%1 needs %2").arg(eventTypeName(e.type),
+                                                          required.isEmpty() ? last : required.join(QStringLiteral(", ")) + QStringLiteral(" and ") + last));
+        }
     }
     return r;
 }

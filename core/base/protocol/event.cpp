@@ -1,6 +1,5 @@
 #include "protocol/event.h"
 
-#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -39,49 +38,69 @@ bool eventTypeFromName(const QString &name, EventType *type)
     return false;
 }
 
+const std::vector<EventField> &eventFields(EventType type)
+{
+    using K = EventField::Kind;
+    static const std::vector<EventField> kWelcome = {
+        {"clientId", K::String, &Event::clientId}, {"channel", K::String, &Event::channel},
+        {"seq", K::Integer, nullptr, &Event::seq}, {"node", K::String, &Event::node}};
+    static const std::vector<EventField> kMessage = {
+        {"channel", K::String, &Event::channel}, {"seq", K::Integer, nullptr, &Event::seq},
+        {"from", K::String, &Event::clientId},   {"ts", K::Integer, nullptr, &Event::ts},
+        {"data", K::Value, nullptr, nullptr, &Event::data}};
+    static const std::vector<EventField> kJoin = {
+        {"channel", K::String, &Event::channel}, {"seq", K::Integer, nullptr, &Event::seq},
+        {"clientId", K::String, &Event::clientId}, {"transport", K::String, &Event::transport}};
+    static const std::vector<EventField> kLeave = {
+        {"channel", K::String, &Event::channel}, {"seq", K::Integer, nullptr, &Event::seq},
+        {"clientId", K::String, &Event::clientId}};
+    static const std::vector<EventField> kGap = {
+        {"channel", K::String, &Event::channel}, {"from", K::Integer, nullptr, &Event::from},
+        {"to", K::Integer, nullptr, &Event::to}};
+    static const std::vector<EventField> kAck = {
+        {"id", K::Value, nullptr, nullptr, &Event::id}, {"seq", K::Integer, nullptr, &Event::seq}};
+    static const std::vector<EventField> kError = {
+        {"code", K::String, &Event::code}, {"message", K::OptionalString, &Event::message}};
+    switch (type) {
+    case EventType::Welcome:
+        return kWelcome;
+    case EventType::Message:
+        return kMessage;
+    case EventType::Join:
+        return kJoin;
+    case EventType::Leave:
+        return kLeave;
+    case EventType::Gap:
+        return kGap;
+    case EventType::Ack:
+        return kAck;
+    case EventType::Error:
+        return kError;
+    }
+    return kError;
+}
+
+QJsonValue EventField::read(const Event &event) const
+{
+    switch (kind) {
+    case Kind::String:
+    case Kind::OptionalString:
+        return event.*text;
+    case Kind::Integer:
+        return event.*number;
+    case Kind::Value:
+        // An unset value (a message built without data) is written as null.
+        return (event.*value).isUndefined() ? QJsonValue() : event.*value;
+    }
+    return {};
+}
+
 QJsonObject Event::toJsonObject() const
 {
     QJsonObject o;
     o.insert(QStringLiteral("type"), eventTypeName(type));
-    switch (type) {
-    case EventType::Welcome:
-        o.insert(QStringLiteral("clientId"), clientId);
-        o.insert(QStringLiteral("channel"), channel);
-        o.insert(QStringLiteral("seq"), seq);
-        o.insert(QStringLiteral("node"), node);
-        break;
-    case EventType::Message:
-        o.insert(QStringLiteral("channel"), channel);
-        o.insert(QStringLiteral("seq"), seq);
-        o.insert(QStringLiteral("from"), clientId);
-        o.insert(QStringLiteral("ts"), ts);
-        o.insert(QStringLiteral("data"), data.isUndefined() ? QJsonValue() : data);
-        break;
-    case EventType::Join:
-        o.insert(QStringLiteral("channel"), channel);
-        o.insert(QStringLiteral("seq"), seq);
-        o.insert(QStringLiteral("clientId"), clientId);
-        o.insert(QStringLiteral("transport"), transport);
-        break;
-    case EventType::Leave:
-        o.insert(QStringLiteral("channel"), channel);
-        o.insert(QStringLiteral("seq"), seq);
-        o.insert(QStringLiteral("clientId"), clientId);
-        break;
-    case EventType::Gap:
-        o.insert(QStringLiteral("channel"), channel);
-        o.insert(QStringLiteral("from"), from);
-        o.insert(QStringLiteral("to"), to);
-        break;
-    case EventType::Ack:
-        o.insert(QStringLiteral("id"), id);
-        o.insert(QStringLiteral("seq"), seq);
-        break;
-    case EventType::Error:
-        o.insert(QStringLiteral("code"), code);
-        o.insert(QStringLiteral("message"), message);
-        break;
-    }
+    for (const EventField &field : eventFields(type))
+        o.insert(QLatin1String(field.key), field.read(*this));
     return o;
 }
 
@@ -89,21 +108,11 @@ QByteArray Event::toJson() const
 {
     // QJsonObject sorts its keys; written by hand, "type" comes first and the fields
     // follow in the contract's order, which is what a person reading wscat expects.
-    static const QHash<EventType, QList<const char *>> kOrder = {
-        {EventType::Welcome, {"clientId", "channel", "seq", "node"}},
-        {EventType::Message, {"channel", "seq", "from", "ts", "data"}},
-        {EventType::Join, {"channel", "seq", "clientId", "transport"}},
-        {EventType::Leave, {"channel", "seq", "clientId"}},
-        {EventType::Gap, {"channel", "from", "to"}},
-        {EventType::Ack, {"id", "seq"}},
-        {EventType::Error, {"code", "message"}},
-    };
-    const QJsonObject o = toJsonObject();
     QByteArray out = R"({"type":")" + eventTypeName(type).toLatin1() + '"';
-    for (const char *key : kOrder.value(type)) {
+    for (const EventField &field : eventFields(type)) {
         // One value at a time through QJsonDocument keeps its escaping rules.
-        const QByteArray value = QJsonDocument(QJsonArray{o.value(QLatin1String(key))}).toJson(QJsonDocument::Compact);
-        out += ",\"" + QByteArray(key) + "\":" + value.mid(1, value.size() - 2);
+        const QByteArray value = QJsonDocument(QJsonArray{field.read(*this)}).toJson(QJsonDocument::Compact);
+        out += ",\"" + QByteArray(field.key) + "\":" + value.mid(1, value.size() - 2);
     }
     out += '}';
     return out;
@@ -118,6 +127,35 @@ Event Event::welcome(const QString &clientId, const QString &channel, qint64 seq
     e.channel = channel;
     e.seq = seq;
     e.node = node;
+    return e;
+}
+
+Event Event::published(const QString &channel, const QString &from, const QJsonValue &data)
+{
+    Event e;
+    e.type = EventType::Message;
+    e.channel = channel;
+    e.clientId = from;
+    e.data = data;
+    return e;
+}
+
+Event Event::join(const QString &channel, const QString &clientId, const QString &transport)
+{
+    Event e;
+    e.type = EventType::Join;
+    e.channel = channel;
+    e.clientId = clientId;
+    e.transport = transport;
+    return e;
+}
+
+Event Event::leave(const QString &channel, const QString &clientId)
+{
+    Event e;
+    e.type = EventType::Leave;
+    e.channel = channel;
+    e.clientId = clientId;
     return e;
 }
 

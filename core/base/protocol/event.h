@@ -5,6 +5,8 @@
 #include <QJsonValue>
 #include <QString>
 
+#include <vector>
+
 namespace duplex::protocol {
 
 // The event types of CONTRACT.md ("Events (server to client)").
@@ -42,10 +44,38 @@ struct Event
 
     static Event welcome(const QString &clientId, const QString &channel, qint64 seq,
                          const QString &node);
+    // The sequenced kinds, before the broker gives them their seq (and a message its ts):
+    // a message a client published, a join, a leave.
+    static Event published(const QString &channel, const QString &from, const QJsonValue &data);
+    static Event join(const QString &channel, const QString &clientId, const QString &transport);
+    static Event leave(const QString &channel, const QString &clientId);
     static Event gap(const QString &channel, qint64 from, qint64 to);
     static Event ack(const QJsonValue &id, qint64 seq);
     static Event error(const QString &code, const QString &message);
 };
+
+// One field of an event on the wire, after "type": its key, what it must hold, and the
+// Event member it lives in. The one table that writes (toJsonObject, toJson, in the
+// contract's order) and reads (parseEvent) every event.
+struct EventField
+{
+    enum class Kind {
+        String,         // a JSON string, required
+        Integer,        // an integral JSON number (|v| <= 2^53), required
+        Value,          // any JSON value, required (message data, ack id)
+        OptionalString, // a string, "" when absent (error message)
+    };
+    const char *key;
+    Kind kind;
+    QString Event::*text = nullptr;     // String, OptionalString
+    qint64 Event::*number = nullptr;    // Integer
+    QJsonValue Event::*value = nullptr; // Value
+
+    QJsonValue read(const Event &event) const;
+};
+
+// The fields of an event of `type`, in the contract's order.
+const std::vector<EventField> &eventFields(EventType type);
 
 // A sequenced event with its JSON encoded once, so fan-out to many clients and
 // history replies never re-encode it.

@@ -363,11 +363,7 @@ void CometNode::expireSessions()
             ++it;
             continue;
         }
-        protocol::Event leave;
-        leave.type = protocol::EventType::Leave;
-        leave.channel = it->channel;
-        leave.clientId = it->clientId;
-        m_hub->publish(leave);
+        m_hub->publish(protocol::Event::leave(it->channel, it->clientId));
         ++m_sessionsExpired;
         it = m_sessions.erase(it);
     }
@@ -418,12 +414,7 @@ CometNode::Session &CometNode::openSession(const QString &channel, const QString
     session.clientId = clientId;
     session.lastSeenMs = nowMs;
     auto it = m_sessions.insert(sessionKey(channel, clientId), session);
-    protocol::Event join;
-    join.type = protocol::EventType::Join;
-    join.channel = channel;
-    join.clientId = clientId;
-    join.transport = protocol::transportName(protocol::Transport::Comet);
-    m_hub->publish(join);
+    m_hub->publish(protocol::Event::join(channel, clientId, protocol::transportName(protocol::Transport::Comet)));
     return *it;
 }
 
@@ -478,11 +469,8 @@ void CometNode::handlePublish(const QHttpServerRequest &request, QTcpSocket *soc
     if (session != m_sessions.end())
         session->lastSeenMs = now;
 
-    protocol::Event event;
-    event.type = protocol::EventType::Message;
-    event.channel = query.query.channel;
-    event.clientId = clientId.isEmpty() ? util::newClientId() : clientId;
-    event.data = parsed.request.data;
+    const protocol::Event event = protocol::Event::published(
+        query.query.channel, clientId.isEmpty() ? util::newClientId() : clientId, parsed.request.data);
     // Without a clientId the answer names the id the message went out "from".
     publishAndAnswer(event, std::move(responder), socket, clientId.isEmpty() ? event.clientId : QString());
 }
@@ -507,10 +495,7 @@ void CometNode::handleLeave(const QHttpServerRequest &request, QTcpSocket *socke
     // A poll still held for this client is answered [] rather than left to its hold time.
     if (session->pollId != 0)
         answerPoll(session->pollId, Body{QByteArrayLiteral("[]"), session->cursor, 0});
-    protocol::Event leave;
-    leave.type = protocol::EventType::Leave;
-    leave.channel = session->channel;
-    leave.clientId = session->clientId;
+    const protocol::Event leave = protocol::Event::leave(session->channel, session->clientId);
     m_sessions.erase(session);
     ++m_sessionsLeft;
     publishAndAnswer(leave, std::move(responder), socket, QString());

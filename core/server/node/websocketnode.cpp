@@ -132,12 +132,8 @@ void WebSocketNode::handleWebSocket()
         m_subscribers[client->channel].push_back(client);
 
         sendFrame(client, protocol::Event::welcome(client->id, client->channel, head, m_hub->nodeName()).toJson());
-        protocol::Event join;
-        join.type = protocol::EventType::Join;
-        join.channel = client->channel;
-        join.clientId = client->id;
-        join.transport = protocol::transportName(protocol::Transport::WebSocket);
-        m_hub->publish(join);
+        m_hub->publish(protocol::Event::join(client->channel, client->id,
+                                             protocol::transportName(protocol::Transport::WebSocket)));
         if (client->resuming)
             continueResume(socket);
     }
@@ -167,11 +163,7 @@ void WebSocketNode::handleText(Client *client, const QString &text)
         return;
     }
     ++m_publishes;
-    protocol::Event event;
-    event.type = protocol::EventType::Message;
-    event.channel = client->channel;
-    event.clientId = client->id;
-    event.data = parsed.request.data;
+    const protocol::Event event = protocol::Event::published(client->channel, client->id, parsed.request.data);
     ChannelHub::SequencedCallback ack;
     if (!parsed.request.id.isUndefined()) {
         ack = [this, socket = QPointer<QWebSocket>(client->socket), id = parsed.request.id](qint64 seq) {
@@ -197,11 +189,7 @@ void WebSocketNode::handleDisconnected(QWebSocket *socket)
             m_subscribers.erase(subs);
     }
     if (!client->id.isEmpty()) {
-        protocol::Event leave;
-        leave.type = protocol::EventType::Leave;
-        leave.channel = client->channel;
-        leave.clientId = client->id;
-        m_hub->publish(leave);
+        m_hub->publish(protocol::Event::leave(client->channel, client->id));
     }
     socket->deleteLater();
 }
