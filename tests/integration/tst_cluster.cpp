@@ -312,8 +312,11 @@ void TestCluster::resumeDeliversExactlyTheMissedEvents()
     // A live event after the catch-up arrives once.
     publisher.send(QStringLiteral("live"));
     QTRY_COMPARE_WITH_TIMEOUT(resumed.count(EventType::Message), 51, 5000);
-    QTest::qWait(200);
-    QCOMPARE(resumed.count(EventType::Message), 51);
+    // A sentinel after it: the channel is totally ordered, so a second copy of the live
+    // event would have arrived before the sentinel does.
+    publisher.send(QStringLiteral("sentinel"));
+    QTRY_VERIFY_WITH_TIMEOUT(resumed.eventsOfType(EventType::Message).last().data == QJsonValue(QStringLiteral("sentinel")), 5000);
+    QCOMPARE(resumed.count(EventType::Message), 52);
 }
 
 void TestCluster::joinAndLeave()
