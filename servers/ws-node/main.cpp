@@ -1,9 +1,10 @@
 // duplex-ws-node: the WebSocket surface of the contract. See --help.
 #include "app/websocketservice.h"
+#include "servicemain.h"
 
 int main(int argc, char **argv)
 {
     using namespace duplex;
-    return app::runService(util::Role::WebSocket, argc, argv,
+    return cli::runService(util::Role::WebSocket, argc, argv,
                            [](const app::ServerOptions &) { return new app::WebSocketService; });
 }

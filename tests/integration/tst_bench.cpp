@@ -45,12 +45,12 @@ void TestBench::thesisWritesCsvChartAndTable()
     const QByteArray log = ctl->readAllStandardError();
     QVERIFY2(ctl->exitCode() == 0, log.constData());
 
-    // The table: one row per transport, everything delivered.
+    // The table: one Markdown row per transport, everything delivered.
     for (const char *label : {"WebSocket", "Comet"}) {
-        const int at = int(table.indexOf(QByteArray("\n") + label));
+        const int at = int(table.indexOf(QByteArray("\n| ") + label + ' '));
         QVERIFY2(at >= 0, table.constData());
         const QByteArray row = table.mid(at + 1, table.indexOf('\n', at + 1) - at - 1);
-        QVERIFY2(row.contains(" 300/300 "), row.constData());
+        QVERIFY2(row.contains(" 300 / 300 |"), row.constData());
     }
 
     // The CSV: 30 iterations per transport, the figure present from the second on.

@@ -1,4 +1,4 @@
-// core/control/loadgenrunner.{h,cpp} running the real duplex-loadgen against a real cluster
+// core/controller/control/loadgenrunner.{h,cpp} running the real duplex-loadgen against a real cluster
 // (broker, two WebSocket and two Comet nodes, nginx) started by the core's Cluster, and a
 // scripted stand-in for it where the lines themselves are what is tested.
 #include "control/cluster.h"

@@ -3,8 +3,9 @@
 
 #include <QtTest>
 
-using duplex::control::BenchConfig;
-using duplex::control::CtlParse;
+using duplex::bench::BenchConfig;
+using duplex::ctl::CtlParse;
+using duplex::protocol::Transport;
 
 Q_DECLARE_METATYPE(CtlParse::Status)
 
@@ -33,7 +34,7 @@ private slots:
 
 void TestBenchOptions::thesisDefaults()
 {
-    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("bench thesis")));
+    const CtlParse r = duplex::ctl::parseCtlOptions(argv(QStringLiteral("bench thesis")));
     QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
     QCOMPARE(r.command, CtlParse::Command::Bench);
     QCOMPARE(r.bench.kind, BenchConfig::Kind::Thesis);
@@ -46,7 +47,7 @@ void TestBenchOptions::thesisDefaults()
 
 void TestBenchOptions::thesisEverything()
 {
-    const CtlParse r = duplex::control::parseCtlOptions(
+    const CtlParse r = duplex::ctl::parseCtlOptions(
         argv(QStringLiteral("bench thesis --out /tmp/t --clients 7 --iterations 9 --size 20 --interval-ms 3 --nginx /x/nginx")));
     QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
     QCOMPARE(r.bench.outDir, QStringLiteral("/tmp/t"));
@@ -59,22 +60,22 @@ void TestBenchOptions::thesisEverything()
 
 void TestBenchOptions::scaleDefaults()
 {
-    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("bench scale")));
+    const CtlParse r = duplex::ctl::parseCtlOptions(argv(QStringLiteral("bench scale")));
     QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
     QCOMPARE(r.bench.kind, BenchConfig::Kind::Scale);
     QCOMPARE(r.bench.sizes, (QList<int>{100, 1000, 5000}));
-    QCOMPARE(r.bench.transports, (QStringList{QStringLiteral("ws"), QStringLiteral("comet")}));
+    QCOMPARE(r.bench.transports, (QList<Transport>{Transport::WebSocket, Transport::Comet}));
     QCOMPARE(r.bench.rate, 10.0);
     QCOMPARE(r.bench.durationSeconds, 10.0);
 }
 
 void TestBenchOptions::scaleEverything()
 {
-    const CtlParse r = duplex::control::parseCtlOptions(
+    const CtlParse r = duplex::ctl::parseCtlOptions(
         argv(QStringLiteral("bench scale --sizes 10,20 --transports comet --rate 2.5 --duration 4 --out o")));
     QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
     QCOMPARE(r.bench.sizes, (QList<int>{10, 20}));
-    QCOMPARE(r.bench.transports, QStringList{QStringLiteral("comet")});
+    QCOMPARE(r.bench.transports, QList<Transport>{Transport::Comet});
     QCOMPARE(r.bench.rate, 2.5);
     QCOMPARE(r.bench.durationSeconds, 4.0);
     QCOMPARE(r.bench.outDir, QStringLiteral("o"));
@@ -82,9 +83,9 @@ void TestBenchOptions::scaleEverything()
 
 void TestBenchOptions::scalePeer()
 {
-    const CtlParse without = duplex::control::parseCtlOptions(argv(QStringLiteral("bench scale")));
+    const CtlParse without = duplex::ctl::parseCtlOptions(argv(QStringLiteral("bench scale")));
     QVERIFY(without.bench.peer.isEmpty());
-    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("bench scale --sizes 5 --peer nchan")));
+    const CtlParse r = duplex::ctl::parseCtlOptions(argv(QStringLiteral("bench scale --sizes 5 --peer nchan")));
     QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
     QCOMPARE(r.bench.peer, QStringLiteral("nchan"));
     QCOMPARE(r.bench.sizes, QList<int>{5});
@@ -117,7 +118,7 @@ void TestBenchOptions::refused()
 {
     QFETCH(QString, line);
     QFETCH(QString, error);
-    const CtlParse r = duplex::control::parseCtlOptions(argv(line));
+    const CtlParse r = duplex::ctl::parseCtlOptions(argv(line));
     QVERIFY2(r.status == CtlParse::Status::Error, qPrintable(r.text));
     QVERIFY2(r.text.contains(error), qPrintable(r.text));
     QVERIFY(!r.text.contains(QLatin1Char('\n')));
@@ -137,7 +138,7 @@ void TestBenchOptions::help()
 {
     QFETCH(QString, line);
     QFETCH(QStringList, mentions);
-    const CtlParse r = duplex::control::parseCtlOptions(argv(line));
+    const CtlParse r = duplex::ctl::parseCtlOptions(argv(line));
     QVERIFY2(r.status == CtlParse::Status::Help, qPrintable(r.text));
     for (const QString &m : mentions)
         QVERIFY2(r.text.contains(m), qPrintable(QStringLiteral("no %1 in:\n%2").arg(m, r.text)));

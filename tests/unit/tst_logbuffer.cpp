@@ -1,4 +1,4 @@
-// Unit tests of core/control/logbuffer.{h,cpp}: the control panel's bounded log.
+// Unit tests of core/controller/control/logbuffer.{h,cpp}: the control panel's bounded log.
 #include "control/logbuffer.h"
 
 #include <QDateTime>

@@ -1,5 +1,5 @@
 // Unit tests of the command lines: core/util/serveroptions.{h,cpp} (broker, ws and static
-// nodes) and core/control/ctloptions.{h,cpp} (duplexctl).
+// nodes) and core/commands/ctl/ctloptions.{h,cpp} (duplexctl).
 
 #include "ctl/ctloptions.h"
 #include "loadgen/loadoptions.h"
@@ -10,12 +10,12 @@
 using duplex::app::ServerOptionsParse;
 using duplex::app::parseServerOptions;
 using duplex::util::Role;
-using duplex::control::CtlParse;
+using duplex::ctl::CtlParse;
 using duplex::nginx::CometBalance;
 
 Q_DECLARE_METATYPE(duplex::util::Role)
 Q_DECLARE_METATYPE(duplex::app::ServerOptionsParse::Status)
-Q_DECLARE_METATYPE(duplex::control::CtlParse::Status)
+Q_DECLARE_METATYPE(duplex::ctl::CtlParse::Status)
 Q_DECLARE_METATYPE(duplex::nginx::CometBalance)
 Q_DECLARE_METATYPE(duplex::loadgen::LoadOptions)
 
@@ -482,7 +482,7 @@ void TestOptions::ctlGood()
     QFETCH(QString, runtimeDir);
     QFETCH(int, hold);
 
-    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
+    const CtlParse r = duplex::ctl::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
     QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
     QCOMPARE(r.command, CtlParse::Command::Up);
     QCOMPARE(r.config.webSocketNodes, ws);
@@ -524,7 +524,7 @@ void TestOptions::ctlBad()
     QFETCH(QString, line);
     QFETCH(QString, error);
 
-    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
+    const CtlParse r = duplex::ctl::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
     QVERIFY2(r.status == CtlParse::Status::Error, qPrintable(QStringLiteral("status %1, text: %2").arg(int(r.status)).arg(r.text)));
     QVERIFY2(r.text.contains(error), qPrintable(QStringLiteral("'%1' does not mention '%2'").arg(r.text, error)));
     QVERIFY2(!r.text.contains(QLatin1Char('\n')), "the error is one line");
@@ -550,7 +550,7 @@ void TestOptions::ctlHelp()
     QFETCH(QString, line);
     QFETCH(QStringList, mentions);
 
-    const CtlParse r = duplex::control::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
+    const CtlParse r = duplex::ctl::parseCtlOptions(argv(QStringLiteral("duplexctl"), line));
     QVERIFY2(r.status == CtlParse::Status::Help, qPrintable(r.text));
     for (const QString &m : mentions)
         QVERIFY2(r.text.contains(m), qPrintable(QStringLiteral("help does not mention %1:\n%2").arg(m, r.text)));

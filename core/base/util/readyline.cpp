@@ -2,19 +2,15 @@
 
 #include <QJsonDocument>
 
-#include <cstdio>
-
 namespace duplex::util {
 
 namespace {
 constexpr char kPrefix[] = "READY ";
 }
 
-void printReadyLine(const QJsonObject &info)
+QByteArray readyLine(const QJsonObject &info)
 {
-    const QByteArray line = kPrefix + QJsonDocument(info).toJson(QJsonDocument::Compact) + '\n';
-    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
-    std::fflush(stdout);
+    return kPrefix + QJsonDocument(info).toJson(QJsonDocument::Compact) + '\n';
 }
 
 bool parseReadyLine(const QByteArray &line, QJsonObject *info)

@@ -1,30 +1,25 @@
 #pragma once
 
 #include "bench/benchoptions.h"
-#include "load/loadreport.h"
+#include "bench/benchreport.h"
+#include "bench/benchrun.h"
 
 #include <QObject>
 #include <QProcess>
 
-#include <functional>
-#include <memory>
+#include <optional>
 
-namespace duplex::peer {
-class NchanServer;
-}
+namespace duplex::bench {
 
-namespace duplex::control {
-
-class Cluster;
-
-// `duplexctl bench thesis|scale`: starts a cluster of its own, drives duplex-loadgen
-// against it (the same binary and stream the control panel uses), samples the server
-// processes in /proc, and writes the results. The thesis chart is drawn by the GUI side:
-// the duplex-chart program beside this one, run as a child, when the build has it.
+// `duplexctl bench thesis|scale`: a sequence of BenchRuns, each on a fresh target, and
+// what they add up to. thesis is one run of both transports: its report, thesis.csv and
+// the chart, drawn by the GUI side (the duplex-chart program beside this one, run as a
+// child, when the build has it). scale is one run per (subscribers, transport): a table
+// and scale.json; with a peer (--peer nchan) each run is followed by the same run against
+// nchan, and the output gains an nchan table and a Duplex/nchan ratio table.
 //
-// With a peer (scale --peer nchan), every cell is followed by the same cell against a
-// fresh NchanServer, sampled the same way (nginx master and workers), and the scale
-// output gains an nchan table and a Duplex/nchan ratio table.
+// It prints nothing: the results come as reported() text (stdout's), progress as
+// progressed() lines (stderr's).
 class BenchCommand final : public QObject
 {
     Q_OBJECT
@@ -34,67 +29,42 @@ public:
     explicit BenchCommand(BenchConfig config, QObject *parent = nullptr);
     ~BenchCommand() override;
 
-    void run();
-    void handleTermination();
+    void start();
+    // Ctrl-C, SIGTERM: the run under way stops and reports, and the command fails.
+    void interrupt();
 
 signals:
+    void progressed(const QString &line);
+    void reported(const QString &text);
     void finished(int exitCode);
 
 private:
-    // One run of duplex-loadgen on a fresh cluster.
     struct Cell
     {
-        QString transport; // empty: every transport (thesis)
-        int clients = 0;
-        bool nchan = false; // against the peer, not a Duplex cluster
-    };
-    struct CellResult
-    {
-        Cell cell;
-        load::SummaryParse summary;
-        double serverCpuMicros = 0;
-        double rssPerConnectionBytes = 0;
-        bool ok = false;
+        BenchRunConfig run;
+        std::optional<protocol::Transport> transport; // nothing: every transport (thesis)
+        int subscribers = 0;
+        bool peer = false; // against nchan
     };
 
+    QList<Cell> thesisCells() const;
+    QList<Cell> scaleCells() const;
     void startCell();
-    void startCluster();
-    void startNchan();
-    // The cell's server (cluster or nchan) is up: runs duplex-loadgen against it.
-    void handleServerStarted();
-    // Stops whichever server is up and calls `then` from the event loop once it is gone
-    // (at once, queued, when none is).
-    void stopServer(std::function<void()> then);
-    void handleLoadgenOutput(const QByteArray &line);
-    void handleLoadgenError(const QByteArray &line);
-    void handleLoadgenFinished(int exitCode, QProcess::ExitStatus status);
-    void finishCell();
-    void finishThesis();
-    // The thesis table, then `chart` (the PNG's path, or why there is none).
-    void reportThesis(const QString &csvPath, const QString &chart);
-    void finishScale();
-    void fail(const QString &reason);
-    QList<qint64> serverPids() const;
-    qint64 transportRss(const QString &transport) const;
-    qint64 serverCpu() const;
-    QStringList loadgenArguments() const;
-    void print(const QString &line);
-    void note(const QString &line);
+    void handleRunFinished(const BenchReport &report);
+    void drawChart();
+    // The thesis's report, then `chart` (the PNG's path, or why there is none).
+    void reportThesis(const QString &chart);
+    void reportScale();
+    void finish(int exitCode);
+    QString outPath(const QString &name) const;
 
     BenchConfig m_config;
     QList<Cell> m_cells;
-    int m_cellIndex = -1;
-    QList<CellResult> m_results;
-    std::unique_ptr<Cluster> m_cluster;
-    std::unique_ptr<peer::NchanServer> m_nchan; // the cell's server instead, for peer cells
-    QProcess *m_loadgen = nullptr;
-    QProcess *m_chart = nullptr; // duplex-chart drawing the thesis figure
-    QByteArray m_lastLoadgenError;
-    qint64 m_rssBaseline = 0;
-    qint64 m_rssLoaded = 0;
-    qint64 m_cpuStart = -1;
-    qint64 m_cpuEnd = -1;
-    bool m_stopping = false;
+    qsizetype m_cellIndex = -1;
+    QList<BenchReport> m_reports; // one per cell run so far
+    BenchRun *m_run = nullptr;
+    QProcess *m_chart = nullptr;  // duplex-chart drawing the thesis figure
+    bool m_interrupted = false;
 };
 
-} // namespace duplex::control
+} // namespace duplex::bench

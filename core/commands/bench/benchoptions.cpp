@@ -5,7 +5,7 @@
 
 #include <QCommandLineParser>
 
-namespace duplex::control {
+namespace duplex::bench {
 
 BenchParse parseBenchOptions(const QStringList &arguments)
 {
@@ -115,11 +115,11 @@ BenchParse parseBenchOptions(const QStringList &arguments)
     }
     c.transports.clear();
     for (const QString &item : parser.value(transports).split(QLatin1Char(','))) {
-        const QString t = item.trimmed();
-        if (!protocol::transportFromName(t))
+        const std::optional<protocol::Transport> t = protocol::transportFromName(item.trimmed());
+        if (!t)
             return fail(QStringLiteral("--transports: expected ws and/or comet, got %1").arg(item));
-        if (!c.transports.contains(t))
-            c.transports << t;
+        if (!c.transports.contains(*t))
+            c.transports << *t;
     }
     bool ok = false;
     c.rate = parser.value(rate).toDouble(&ok);
@@ -136,4 +136,4 @@ BenchParse parseBenchOptions(const QStringList &arguments)
     return r;
 }
 
-} // namespace duplex::control
+} // namespace duplex::bench

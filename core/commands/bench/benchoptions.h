@@ -1,10 +1,12 @@
 #pragma once
 
+#include "protocol/transport.h"
+
 #include <QList>
 #include <QString>
 #include <QStringList>
 
-namespace duplex::control {
+namespace duplex::bench {
 
 // `duplexctl bench thesis|scale`: the experiments, run against a cluster of their own.
 struct BenchConfig
@@ -20,7 +22,7 @@ struct BenchConfig
     int intervalMs = 5;                     // between two messages
     // scale: one run per (subscribers, transport)
     QList<int> sizes{100, 1000, 5000};
-    QStringList transports{QStringLiteral("ws"), QStringLiteral("comet")};
+    QList<protocol::Transport> transports{protocol::Transport::WebSocket, protocol::Transport::Comet};
     double rate = 10;                       // messages per second
     double durationSeconds = 10;
     // Empty, or "nchan": every cell is run again against nchan (core/peer) and compared.
@@ -38,4 +40,4 @@ struct BenchParse
 // Reads `duplexctl bench <thesis|scale> [options]` (arguments include argv[0] and "bench").
 BenchParse parseBenchOptions(const QStringList &arguments);
 
-} // namespace duplex::control
+} // namespace duplex::bench

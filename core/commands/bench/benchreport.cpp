@@ -1,5 +1,7 @@
 #include "bench/benchreport.h"
 
+#include "bench/figure.h"
+#include "bench/table.h"
 #include "protocol/transport.h"
 
 #include <QJsonArray>
@@ -8,19 +10,9 @@
 
 #include <cmath>
 
-namespace duplex::loadgen {
+namespace duplex::bench {
 
 namespace {
-
-QString figure(double value, int decimals)
-{
-    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("n/a");
-}
-
-QJsonValue jsonFigure(double value)
-{
-    return std::isfinite(value) ? QJsonValue(value) : QJsonValue();
-}
 
 double pollsPerMessage(const BenchReport::Transport &t)
 {
@@ -40,32 +32,33 @@ QString byNode(const QMap<QString, int> &clients)
 
 QString BenchReport::toMarkdown() const
 {
-    QStringList lines{title};
-    lines << QStringLiteral("| transport | clients | delivered / expected | delivered/s | lost | dup | out of order "
-                            "| latency p50 / p99 / max (ms) | inter-message mean (ms) | spread over clients (ms) "
-                            "| jitter in a client (ms) | polls while publishing | polls per message "
-                            "| node CPU per delivered message (us) | node RSS per client (KiB) |");
-    lines << QStringLiteral("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    using A = Table::Align;
+    Table table({{QStringLiteral("transport"), A::Left}, {QStringLiteral("clients")}, {QStringLiteral("delivered / expected")},
+                 {QStringLiteral("delivered/s")}, {QStringLiteral("lost")}, {QStringLiteral("dup")}, {QStringLiteral("out of order")},
+                 {QStringLiteral("latency p50 / p99 / max (ms)")}, {QStringLiteral("inter-message mean (ms)")},
+                 {QStringLiteral("spread over clients (ms)")}, {QStringLiteral("jitter in a client (ms)")},
+                 {QStringLiteral("polls while publishing")}, {QStringLiteral("polls per message")},
+                 {QStringLiteral("node CPU per delivered message (us)")}, {QStringLiteral("node RSS per client (KiB)")}});
     for (const Transport &t : transports) {
         const load::TransportSummary &s = t.summary;
         const load::LatencyPercentiles p = load::percentilesOf(s.latency);
-        lines << QStringLiteral("| %1 | %2 | %3 / %4 | %5 | %6 | %7 | %8 | %9 / %10 / %11 | %12 | %13 | %14 | %15 | %16 | %17 | %18 |")
-                     .arg(protocol::transportLabel(s.transport)).arg(s.clients).arg(s.delivered).arg(s.expected)
-                     .arg(figure(s.throughputPerSec, 0)).arg(s.lost).arg(s.duplicated).arg(s.outOfOrder)
-                     .arg(figure(p.p50Ms, 2), figure(p.p99Ms, 2), figure(p.maxMs, 2),
-                          figure(s.meanInterMessageMs, 3), figure(t.interMessageSpreadMs, 3), figure(t.detail.jitterMs, 2),
-                          t.detail.polls < 0 ? QStringLiteral("-") : QString::number(t.detail.polls),
-                          t.detail.polls < 0 ? QStringLiteral("-") : figure(pollsPerMessage(t), 3),
-                          figure(t.nodeCpuPerDeliveryUs, 2))
-                     .arg(figure(t.nodeRssPerClientKiB, 1));
+        table.addRow({protocol::transportLabel(s.transport), QString::number(s.clients),
+                      QStringLiteral("%1 / %2").arg(s.delivered).arg(s.expected), figure(s.throughputPerSec, 0),
+                      QString::number(s.lost), QString::number(s.duplicated), QString::number(s.outOfOrder),
+                      QStringLiteral("%1 / %2 / %3").arg(figure(p.p50Ms, 2), figure(p.p99Ms, 2), figure(p.maxMs, 2)),
+                      figure(s.meanInterMessageMs, 3), figure(t.interMessageSpreadMs, 3), figure(t.detail.jitterMs, 2),
+                      t.detail.polls < 0 ? QStringLiteral("-") : QString::number(t.detail.polls),
+                      t.detail.polls < 0 ? QStringLiteral("-") : figure(pollsPerMessage(t), 3),
+                      figure(t.nodeCpuPerDeliveryUs, 2), figure(t.nodeRssPerClientKiB, 1)});
     }
+    QStringList lines{title, table.toMarkdown()};
     for (const Transport &t : transports) {
         lines << QStringLiteral("%1: clients by node %2; reconnects %3, errors %4, foreign messages %5")
                      .arg(protocol::transportLabel(t.summary.transport), byNode(t.detail.clientsByNode))
                      .arg(t.summary.reconnects).arg(t.summary.errors).arg(t.detail.foreign);
     }
-    lines << QStringLiteral("%1 published in %2 s; bench process CPU while publishing %3% of a core")
-                 .arg(published).arg(figure(publishSeconds, 2), figure(benchCpuPercent, 0));
+    lines << QStringLiteral("%1 published in %2 s; server CPU per delivered message %3 us; bench process CPU while publishing %4% of a core")
+                 .arg(published).arg(figure(publishSeconds, 2), figure(serverCpuPerDeliveryUs, 2), figure(benchCpuPercent, 0));
     return lines.join(QLatin1Char('\n'));
 }
 
@@ -108,6 +101,7 @@ QByteArray BenchReport::toJson() const
         {QStringLiteral("title"), title},
         {QStringLiteral("published"), published},
         {QStringLiteral("publishSeconds"), jsonFigure(publishSeconds)},
+        {QStringLiteral("serverCpuPerMessageUs"), jsonFigure(serverCpuPerDeliveryUs)},
         {QStringLiteral("benchCpuPercent"), jsonFigure(benchCpuPercent)},
         {QStringLiteral("transports"), rows},
         {QStringLiteral("passed"), passed()},
@@ -116,4 +110,4 @@ QByteArray BenchReport::toJson() const
     return QJsonDocument(object).toJson(QJsonDocument::Indented);
 }
 
-} // namespace duplex::loadgen
+} // namespace duplex::bench

@@ -10,10 +10,10 @@
 
 #include <limits>
 
-namespace duplex::loadgen {
+namespace duplex::bench {
 
-// What one run of a bench (ClusterBench) measured: per transport, the load generator's
-// summary and details plus what the bench read of the nodes in /proc; and how it prints:
+// What one run of a bench (BenchRun) measured: per transport, the load generator's
+// summary and details plus what the bench read of the servers in /proc; and how it prints:
 // a Markdown table (one row per transport, then a line per transport and one for the
 // run) and a JSON document. NaN figures were not measured and print as n/a / null.
 struct BenchReport
@@ -21,19 +21,23 @@ struct BenchReport
     struct Transport
     {
         load::TransportSummary summary; // throughputPerSec: delivered / publishing time
-        SubscriberResult::Detail detail;
+        loadgen::SubscriberResult::Detail detail;
         // Standard deviation over clients of each client's mean time between messages.
         double interMessageSpreadMs = std::numeric_limits<double>::quiet_NaN();
-        // The CPU of this transport's nodes while publishing, per delivered message.
+        // The CPU of the processes holding this transport's connections while
+        // publishing, per message they delivered.
         double nodeCpuPerDeliveryUs = std::numeric_limits<double>::quiet_NaN();
-        // This transport's nodes' growth over the ramp, per connection (the publisher's
-        // included on WebSocket nodes).
+        // Their growth over the ramp, per connection (the publisher's included on
+        // WebSocket nodes).
         double nodeRssPerClientKiB = std::numeric_limits<double>::quiet_NaN();
     };
 
     QString title;               // what was run, in one line
     qint64 published = 0;
     double publishSeconds = std::numeric_limits<double>::quiet_NaN();
+    // Every server process (nginx and its workers, broker, nodes; nchan's master and
+    // workers) while publishing, per message delivered over all transports.
+    double serverCpuPerDeliveryUs = std::numeric_limits<double>::quiet_NaN();
     double benchCpuPercent = std::numeric_limits<double>::quiet_NaN(); // of a core, while publishing
     QList<Transport> transports; // empty: nothing was measured
     QStringList failures;        // why the run does not pass; empty when it does
@@ -43,4 +47,4 @@ struct BenchReport
     QByteArray toJson() const;
 };
 
-} // namespace duplex::loadgen
+} // namespace duplex::bench

@@ -5,7 +5,7 @@
 
 #include <QCommandLineParser>
 
-namespace duplex::loadgen {
+namespace duplex::bench {
 
 namespace {
 
@@ -35,12 +35,26 @@ QString ClusterBenchConfig::program() const
     return kind == ClusterBenchKind::Comet ? QStringLiteral("duplex-bench-comet") : QStringLiteral("duplex-bench-fanout");
 }
 
+BenchRunConfig ClusterBenchConfig::runConfig() const
+{
+    BenchRunConfig run;
+    run.target.webSocketNodes = webSocketNodes;
+    run.target.cometNodes = cometNodes;
+    run.load = load;
+    run.requireComplete = requireComplete;
+    run.title = QStringLiteral("%1: 1 WebSocket publisher, %2 messages of %3 characters at %4/s; %5 client(s) per transport; "
+                               "%6 WebSocket + %7 Comet nodes behind nginx")
+                    .arg(program()).arg(load.messages).arg(load.size).arg(load.rate).arg(load.clients)
+                    .arg(webSocketNodes).arg(cometNodes);
+    return run;
+}
+
 ClusterBenchParse parseClusterBenchOptions(ClusterBenchKind kind, const QStringList &arguments)
 {
     ClusterBenchParse r;
     ClusterBenchConfig &c = r.config;
     c.kind = kind;
-    LoadOptions &load = c.load;
+    loadgen::LoadOptions &load = c.load;
     load.channel = QStringLiteral("bench");
     load.connectTimeoutSeconds = kConnectTimeoutSeconds;
     load.durationSeconds = 20;
@@ -165,4 +179,4 @@ ClusterBenchParse parseClusterBenchOptions(ClusterBenchKind kind, const QStringL
     return r;
 }
 
-} // namespace duplex::loadgen
+} // namespace duplex::bench

@@ -1,10 +1,11 @@
 #pragma once
 
+#include "bench/benchrun.h"
 #include "loadgen/loadoptions.h"
 
 #include <QString>
 
-namespace duplex::loadgen {
+namespace duplex::bench {
 
 // The two benches of bench/, which differ only in their question and so in their knobs:
 // Comet is the thesis's experiment (both transports side by side, one message every
@@ -18,12 +19,14 @@ struct ClusterBenchConfig
     int webSocketNodes = 2;
     int cometNodes = 2;
     // Host and port are filled in once the cluster is up.
-    LoadOptions load;
+    loadgen::LoadOptions load;
     // A lost or duplicated delivery fails the run (always for Fanout).
     bool requireComplete = false;
     QString jsonFile; // empty: no JSON
 
     QString program() const;
+    // The run these options ask for.
+    BenchRunConfig runConfig() const;
 };
 
 struct ClusterBenchParse
@@ -38,4 +41,4 @@ struct ClusterBenchParse
 // duplex-bench-fanout.
 ClusterBenchParse parseClusterBenchOptions(ClusterBenchKind kind, const QStringList &arguments);
 
-} // namespace duplex::loadgen
+} // namespace duplex::bench

@@ -4,7 +4,7 @@
 
 #include <QCommandLineParser>
 
-namespace duplex::control {
+namespace duplex::ctl {
 
 namespace {
 
@@ -45,12 +45,12 @@ CtlParse parseCtlOptions(const QStringList &arguments)
         return r;
     }
     if (command == QLatin1String("bench")) {
-        const BenchParse bench = parseBenchOptions(arguments);
+        const bench::BenchParse bench = bench::parseBenchOptions(arguments);
         r.command = CtlParse::Command::Bench;
         r.bench = bench.config;
         r.text = bench.text;
-        r.status = bench.status == BenchParse::Status::Ok     ? CtlParse::Status::Ok
-                   : bench.status == BenchParse::Status::Help ? CtlParse::Status::Help
+        r.status = bench.status == bench::BenchParse::Status::Ok     ? CtlParse::Status::Ok
+                   : bench.status == bench::BenchParse::Status::Help ? CtlParse::Status::Help
                                                               : CtlParse::Status::Error;
         return r;
     }
@@ -100,7 +100,7 @@ CtlParse parseCtlOptions(const QStringList &arguments)
     if (!parser.positionalArguments().isEmpty())
         return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
 
-    ClusterConfig &c = r.config;
+    control::ClusterConfig &c = r.config;
     if (!readCount(parser, wsOption, 0, 64, &c.webSocketNodes))
         return fail(QStringLiteral("--ws: expected 0 to 64, got %1").arg(parser.value(wsOption)));
     if (!readCount(parser, cometOption, 0, 64, &c.cometNodes))
@@ -124,4 +124,4 @@ CtlParse parseCtlOptions(const QStringList &arguments)
     return r;
 }
 
-} // namespace duplex::control
+} // namespace duplex::ctl

@@ -5,7 +5,7 @@
 
 #include <QStringList>
 
-namespace duplex::control {
+namespace duplex::ctl {
 
 struct CtlParse
 {
@@ -13,8 +13,8 @@ struct CtlParse
     enum class Command { None, Up, Bench };
     Status status = Status::Ok;
     Command command = Command::None;
-    ClusterConfig config;
-    BenchConfig bench;
+    control::ClusterConfig config;
+    bench::BenchConfig bench;
     QString text; // help text, or the error in one line
 };
 
@@ -22,4 +22,4 @@ struct CtlParse
 // `duplexctl bench <thesis|scale> [options]`.
 CtlParse parseCtlOptions(const QStringList &arguments);
 
-} // namespace duplex::control
+} // namespace duplex::ctl

@@ -1,5 +1,6 @@
-#include "app/service.h"
+#include "servicemain.h"
 
+#include "console.h"
 #include "util/ids.h"
 #include "util/readyline.h"
 #include "util/terminationwatcher.h"
@@ -7,18 +8,17 @@
 #include <QCoreApplication>
 #include <QFileInfo>
 
-#include <cstdio>
 #include <memory>
 
-namespace duplex::app {
+namespace duplex::cli {
 
-int runService(util::Role role, int argc, char **argv,
-               const std::function<Service *(const app::ServerOptions &)> &create,
+int runService(util::Role role, int argc, char **argv, const std::function<app::Service *(const app::ServerOptions &)> &create,
                const QString &defaultRoot)
 {
     // The plain Unix event dispatcher is about 5x faster than glib's for socket fan-out.
     qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
+    Console console;
     const QString program = QFileInfo(QCoreApplication::applicationFilePath()).fileName();
 
     QString root = defaultRoot;
@@ -27,11 +27,11 @@ int runService(util::Role role, int argc, char **argv,
     const app::ServerOptionsParse parsed = app::parseServerOptions(
         role, QCoreApplication::arguments(), qgetenv(util::kSecretEnv), QFileInfo(root).absoluteFilePath());
     if (parsed.status == app::ServerOptionsParse::Status::Help) {
-        std::fputs(qPrintable(parsed.text), stdout);
+        console.write(Console::Stream::Out, parsed.text.toLocal8Bit());
         return 0;
     }
     if (parsed.status == app::ServerOptionsParse::Status::Error) {
-        std::fprintf(stderr, "%s: %s (see --help)\n", qPrintable(program), qPrintable(parsed.text));
+        console.err(QStringLiteral("%1: %2 (see --help)").arg(program, parsed.text));
         return 2;
     }
     // The secret has been read; children of this process have no business with it.
@@ -40,15 +40,15 @@ int runService(util::Role role, int argc, char **argv,
     util::TerminationWatcher watcher;
     QObject::connect(&watcher, &util::TerminationWatcher::terminationRequested, &app, [] { QCoreApplication::exit(0); });
 
-    std::unique_ptr<Service> service(create(parsed.options));
-    QObject::connect(service.get(), &Service::started, &app, [&parsed, role](QJsonObject info) {
+    std::unique_ptr<app::Service> service(create(parsed.options));
+    QObject::connect(service.get(), &app::Service::started, &app, [&parsed, &console, role](QJsonObject info) {
         info.insert(QStringLiteral("role"), util::roleName(role));
         info.insert(QStringLiteral("name"), parsed.options.name);
         info.insert(QStringLiteral("pid"), QCoreApplication::applicationPid());
-        util::printReadyLine(info);
+        console.write(Console::Stream::Out, util::readyLine(info));
     });
-    QObject::connect(service.get(), &Service::failed, &app, [&program, &parsed](const QString &reason) {
-        std::fprintf(stderr, "%s[%s]: %s\n", qPrintable(program), qPrintable(parsed.options.name), qPrintable(reason));
+    QObject::connect(service.get(), &app::Service::failed, &app, [&](const QString &reason) {
+        console.err(QStringLiteral("%1[%2]: %3").arg(program, parsed.options.name, reason));
         QCoreApplication::exit(1);
     });
     service->start(parsed.options);
@@ -57,4 +57,4 @@ int runService(util::Role role, int argc, char **argv,
     return code;
 }
 
-} // namespace duplex::app
+} // namespace duplex::cli

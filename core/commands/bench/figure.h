@@ -1,0 +1,20 @@
+#pragma once
+
+#include <QJsonValue>
+#include <QString>
+
+namespace duplex::bench {
+
+// A bench's figures are doubles, NaN (or infinite) where nothing was measured; this is
+// how they print.
+
+// With `decimals` decimals, or "n/a".
+QString figure(double value, int decimals);
+
+// The number, or null.
+QJsonValue jsonFigure(double value);
+
+// duplex / peer, or NaN when either is unknown or the peer's figure is 0.
+double ratio(double duplex, double peer);
+
+} // namespace duplex::bench
