@@ -25,7 +25,8 @@ private slots:
 
 private:
     // Publishes `count` messages from a fresh client and waits for their acks.
-    void publish(const QString &channel, int count);
+    // Publishes `count` messages on `channel` and waits for their acks.
+    bool publish(const QString &channel, int count);
 
     const QByteArray m_secret = "test-secret-0123456789";
     std::unique_ptr<ServerProcess> m_broker;
@@ -52,18 +53,19 @@ void TestResume::cleanup()
     m_broker.reset();
 }
 
-void TestResume::publish(const QString &channel, int count)
+bool TestResume::publish(const QString &channel, int count)
 {
     WsClient publisher;
-    QVERIFY(publisher.open(wsUrl(m_node->port(), QStringLiteral("channel=") + channel)));
+    if (!publisher.open(wsUrl(m_node->port(), QStringLiteral("channel=") + channel)))
+        return false;
     for (int i = 0; i < count; ++i)
         publisher.send(QStringLiteral(R"({"type":"publish","data":%1,"id":%1})").arg(i));
-    QTRY_COMPARE_WITH_TIMEOUT(publisher.count(EventType::Ack), count, 10000);
+    return QTest::qWaitFor([&] { return publisher.count(EventType::Ack) == count; }, 10000);
 }
 
 void TestResume::resumeBeyondNodeBufferUsesBrokerHistory()
 {
-    publish(QStringLiteral("r1"), 60);
+    QVERIFY(publish(QStringLiteral("r1"), 60));
     // The node keeps 10 events, the broker 100: all 60 messages (plus join and leave)
     // come back, the older ones from the broker.
     WsClient resumed;
@@ -84,7 +86,7 @@ void TestResume::resumeBeyondNodeBufferUsesBrokerHistory()
 
 void TestResume::resumeBeyondBrokerHistoryReportsGap()
 {
-    publish(QStringLiteral("r2"), 150);
+    QVERIFY(publish(QStringLiteral("r2"), 150));
     // seq 1 is the publisher's join, 2..151 the messages, 152 its leave, and 153 the
     // resuming client's own join, sequenced before its history request (one ordered bus
     // link): the broker holds the last 100, 54..153.
@@ -111,12 +113,12 @@ void TestResume::resumeBeyondBrokerHistoryReportsGap()
 
 void TestResume::sinceAheadOfHeadWaitsForNewEvents()
 {
-    publish(QStringLiteral("r3"), 3);
+    QVERIFY(publish(QStringLiteral("r3"), 3));
     // head is 5 (join, 3 messages, leave); a client claiming 7 gets nothing until 8.
     WsClient ahead;
     QVERIFY(ahead.open(wsUrl(m_node->port(), QStringLiteral("channel=r3&since=7"))));
     QCOMPARE(ahead.welcome().seq, 5);
-    publish(QStringLiteral("r3"), 2); // 6 join... 8 second message, 9 leave
+    QVERIFY(publish(QStringLiteral("r3"), 2)); // 6 join... 8 second message, 9 leave
     QTRY_VERIFY_WITH_TIMEOUT(ahead.lastSeq() >= 9, 5000);
     for (const Event &e : ahead.events()) {
         if (e.isSequenced())
