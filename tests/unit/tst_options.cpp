@@ -373,6 +373,8 @@ void TestOptions::serverBad_data()
     QTest::newRow("ws-max-message-0") << ws << "--broker 127.0.0.1:4000 --max-message 0" << kSecret << "--max-message";
     QTest::newRow("ws-rate-negative") << ws << "--broker 127.0.0.1:4000 --rate-limit -1" << kSecret << "--rate-limit";
     QTest::newRow("ws-rate-text") << ws << "--broker 127.0.0.1:4000 --rate-limit fast" << kSecret << "--rate-limit";
+    QTest::newRow("ws-rate-nan") << ws << "--broker 127.0.0.1:4000 --rate-limit nan" << kSecret << "--rate-limit";
+    QTest::newRow("ws-rate-inf") << ws << "--broker 127.0.0.1:4000 --rate-limit inf" << kSecret << "--rate-limit";
     QTest::newRow("ws-unknown-option") << ws << "--broker 127.0.0.1:4000 --nope" << kSecret << "nope";
     QTest::newRow("ws-history-not-a-node-option") << ws << "--broker 127.0.0.1:4000 --history 5" << kSecret << "history";
     QTest::newRow("ws-positional") << ws << "--broker 127.0.0.1:4000 extra" << kSecret << "extra";

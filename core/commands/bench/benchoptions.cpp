@@ -121,12 +121,9 @@ BenchParse parseBenchOptions(const QStringList &arguments)
         if (!c.transports.contains(*t))
             c.transports << *t;
     }
-    bool ok = false;
-    c.rate = parser.value(rate).toDouble(&ok);
-    if (!ok || !(c.rate >= 0.1 && c.rate <= 10000))
+    if (!util::readNumber(parser.value(rate), 0.1, 10000, &c.rate))
         return fail(QStringLiteral("--rate: expected 0.1 to 10000, got %1").arg(parser.value(rate)));
-    c.durationSeconds = parser.value(duration).toDouble(&ok);
-    if (!ok || !(c.durationSeconds >= 1 && c.durationSeconds <= 3600))
+    if (!util::readNumber(parser.value(duration), 1, 3600, &c.durationSeconds))
         return fail(QStringLiteral("--duration: expected 1 to 3600 seconds, got %1").arg(parser.value(duration)));
     if (parser.isSet(peer)) {
         if (parser.value(peer) != QLatin1String("nchan"))

@@ -12,6 +12,9 @@ namespace duplex::app {
 
 namespace {
 
+// Publishes per second per client: far above what a node takes from one connection.
+constexpr double kMaxRateLimit = 1e6;
+
 bool parsePort(const QString &text, quint16 *port)
 {
     bool ok = false;
@@ -164,10 +167,9 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         if (!positiveInt(maxMessageOption, &maxMessage))
             return fail(QStringLiteral("--max-message: expected a positive byte count, got %1").arg(parser.value(maxMessageOption)));
         o.maxMessageBytes = maxMessage;
-        bool ok = false;
-        o.rateLimit = parser.value(rateOption).toDouble(&ok);
-        if (!ok || o.rateLimit < 0)
-            return fail(QStringLiteral("--rate-limit: expected a number >= 0, got %1").arg(parser.value(rateOption)));
+        // Finite: "nan" and "inf" read as numbers, and a NaN limit would let everything by.
+        if (!util::readNumber(parser.value(rateOption), 0, kMaxRateLimit, &o.rateLimit))
+            return fail(QStringLiteral("--rate-limit: expected a number from 0 to %1, got %2").arg(kMaxRateLimit).arg(parser.value(rateOption)));
     }
     if (role == util::Role::Comet && (!positiveInt(holdOption, &o.holdSeconds) || o.holdSeconds > 3600))
         return fail(QStringLiteral("--hold: expected 1 to 3600 seconds, got %1").arg(parser.value(holdOption)));
