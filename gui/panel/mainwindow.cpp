@@ -2,6 +2,7 @@
 
 #include "control/loadgenrunner.h"
 #include "control/logbuffer.h"
+#include "load/iterationcsv.h"
 #include "panel/livechart.h"
 #include "panel/loadform.h"
 #include "panel/logview.h"
