@@ -1,7 +1,7 @@
 #pragma once
 
 #include "load/latencyhistogram.h"
-#include "load/loadreport.h"
+#include "load/intervaljson.h"
 
 #include <QHash>
 #include <QWidget>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "load/loadreport.h"
+#include "load/intervaljson.h"
 
 #include <QHash>
 #include <QWidget>

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "load/loadreport.h"
+#include "load/intervaljson.h"
+#include "load/summaryjson.h"
 #include "loadgen/loadoptions.h"
 
 #include <QWidget>
@@ -15,7 +16,7 @@ class QSpinBox;
 namespace duplex::gui {
 
 // The load generator's form: what to run, Start/Stop, and what the run reports so far.
-// It only edits options and shows figures; MainWindow runs the generator.
+// It only edits options and shows figures; LoadPanel runs the generator.
 class LoadForm final : public QWidget
 {
     Q_OBJECT

@@ -2,18 +2,18 @@
 
 #include "control/loadgenrunner.h"
 #include "control/logbuffer.h"
-#include "panel/livechart.h"
+#include "panel/latencyhistogramchart.h"
 #include "panel/loadform.h"
+#include "panel/loadpanel.h"
 #include "panel/logview.h"
 #include "panel/processtablemodel.h"
 
 #include <QAction>
+#include <QChartView>
 #include <QCloseEvent>
 #include <QDesktopServices>
 #include <QDialog>
 #include <QDialogButtonBox>
-#include <QDir>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -26,13 +26,6 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-
-#include "charts/thesischart.h"
-#include "panel/latencyhistogramchart.h"
-
-#include <QChartView>
-
-#include <memory>
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
@@ -59,33 +52,25 @@ bool isWorkerRole(util::Role role)
 MainWindow::MainWindow(const control::ClusterConfig &config, QWidget *parent)
     : QMainWindow(parent)
     , m_cluster(new Cluster(config, this))
-    , m_runner(new control::LoadgenRunner(this))
     , m_logs(new control::LogBuffer(10000, this))
     , m_model(new ProcessTableModel(this))
 {
     setWindowTitle(tr("Duplex control panel"));
     m_confirmClose = qEnvironmentVariableIntValue("DUPLEX_PANEL_NO_CONFIRM") != 1;
-    if (!config.binDir.isEmpty())
-        m_runner->setProgram(QDir(config.binDir).filePath(QStringLiteral("duplex-loadgen")));
 
     createActions();
-    m_loadForm = new LoadForm(this);
+    m_loadPanel = new LoadPanel(m_cluster, config.binDir, this);
     m_logView = new LogView(m_logs, this);
 
     auto *top = new QSplitter(Qt::Horizontal, this);
     top->addWidget(createProcessPanel());
-    top->addWidget(m_loadForm);
+    top->addWidget(m_loadPanel);
     top->setStretchFactor(0, 3);
     top->setStretchFactor(1, 1);
-    m_histogram = new LatencyHistogramChart(this);
-    m_thesisView = new QChartView(this);
-    m_thesisView->setRenderHint(QPainter::Antialiasing);
-    m_thesisView->setToolTip(tr("After a load: per iteration (message), the mean time between consecutive "
-                                "messages over the clients (solid) and the mean latency (dashed)"));
     auto *tabs = new QTabWidget(this);
-    tabs->addTab(createChartPanel(), tr("Live chart"));
-    tabs->addTab(m_histogram, tr("Latency histogram"));
-    tabs->addTab(m_thesisView, tr("Thesis figure"));
+    tabs->addTab(m_loadPanel->liveChartPage(), tr("Live chart"));
+    tabs->addTab(m_loadPanel->histogramChart(), tr("Latency histogram"));
+    tabs->addTab(m_loadPanel->thesisView(), tr("Thesis figure"));
     tabs->addTab(m_logView, tr("Logs"));
     auto *central = new QSplitter(Qt::Vertical, this);
     central->addWidget(top);
@@ -102,14 +87,11 @@ MainWindow::MainWindow(const control::ClusterConfig &config, QWidget *parent)
     statusBar()->addPermanentWidget(m_stateLabel);
 
     connectCluster();
-    connectRunner();
-    connect(m_loadForm, &LoadForm::startRequested, this, &MainWindow::handleStartLoad);
-    connect(m_loadForm, &LoadForm::stopRequested, this, &MainWindow::handleStopLoad);
+    connectLoadPanel();
 
     resize(1280, 800);
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-    m_loadForm->restoreSettings();
     updateActions();
 }
 
@@ -181,27 +163,6 @@ QWidget *MainWindow::createProcessPanel()
     return panel;
 }
 
-QWidget *MainWindow::createChartPanel()
-{
-    auto *panel = new QWidget(this);
-    m_chart = new LiveChart(panel);
-    auto *png = new QPushButton(tr("Export PNG..."), panel);
-    png->setToolTip(tr("Save the chart as it is drawn"));
-    auto *csv = new QPushButton(tr("Export CSV..."), panel);
-    csv->setToolTip(tr("Save the chart's points: series, transport, seconds, ms"));
-    auto *buttons = new QHBoxLayout;
-    buttons->addStretch();
-    buttons->addWidget(png);
-    buttons->addWidget(csv);
-    auto *layout = new QVBoxLayout(panel);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_chart);
-    layout->addLayout(buttons);
-    connect(png, &QPushButton::clicked, this, &MainWindow::handleExportPng);
-    connect(csv, &QPushButton::clicked, this, &MainWindow::handleExportCsv);
-    return panel;
-}
-
 void MainWindow::connectCluster()
 {
     connect(m_cluster, &Cluster::progress, this, &MainWindow::handleClusterProgress);
@@ -226,39 +187,27 @@ void MainWindow::connectCluster()
             [this](const QString &name, bool isStderr, const QString &line) { m_logs->append(name, isStderr, line); });
 }
 
-void MainWindow::connectRunner()
+void MainWindow::connectLoadPanel()
 {
+    // The panel draws the run; the window tells of it in the status bar and the logs, and
+    // waits for it before closing.
     using control::LoadgenRunner;
-    connect(m_runner, &LoadgenRunner::started, this, [this] {
-        m_loadForm->setRunning(true);
-        statusBar()->showMessage(tr("Load running"), kStatusMs);
-    });
-    connect(m_runner, &LoadgenRunner::intervalReported, this, [this](const load::IntervalParse &interval) {
-        m_chart->addInterval(interval);
-        m_histogram->addInterval(interval);
-        m_loadForm->showInterval(interval);
-    });
-    connect(m_runner, &LoadgenRunner::progressed, m_logs,
+    const LoadgenRunner *runner = m_loadPanel->runner();
+    connect(runner, &LoadgenRunner::started, this,
+            [this] { statusBar()->showMessage(tr("Load running"), kStatusMs); });
+    connect(runner, &LoadgenRunner::progressed, m_logs,
             [this](const QString &line) { m_logs->append(QStringLiteral("loadgen"), false, line); });
-    connect(m_runner, &LoadgenRunner::finished, this, [this](const load::SummaryParse &summary, const QByteArray &csv) {
-        m_loadForm->showSummary(summary);
-        // The thesis's figure, per iteration, once the run's rows are all in.
-        const load::CsvParse rows = load::parseCsv(csv);
-        if (rows.status == load::CsvParse::Status::Ok && !rows.transports.isEmpty()) {
-            // setChart() releases the previous chart without deleting it.
-            const std::unique_ptr<QChart> previous(m_thesisView->chart());
-            m_thesisView->setChart(ThesisChart::build(rows.transports, tr("The thesis's figure for this run, per iteration")));
-        }
-        m_loadForm->setRunning(false);
-        statusBar()->showMessage(tr("Load finished: %1").arg(m_loadForm->countersText()));
+    connect(runner, &LoadgenRunner::finished, this, [this] {
+        statusBar()->showMessage(tr("Load finished: %1").arg(m_loadPanel->form()->countersText()));
         finishCloseIfDone();
     });
-    connect(m_runner, &LoadgenRunner::failed, this, [this](const QString &reason) {
-        m_loadForm->setRunning(false);
+    connect(runner, &LoadgenRunner::failed, this, [this](const QString &reason) {
         if (!m_closeRequested)
             showError(tr("Load failed"), reason);
         finishCloseIfDone();
     });
+    connect(m_loadPanel, &LoadPanel::errorReported, this, &MainWindow::showError);
+    connect(m_loadPanel, &LoadPanel::statusReported, statusBar(), &QStatusBar::showMessage);
 }
 
 void MainWindow::updateActions()
@@ -272,7 +221,7 @@ void MainWindow::updateActions()
     m_openWebClientAction->setEnabled(running);
     m_showNginxConfigAction->setEnabled(running);
     m_thesisAction->setEnabled(running);
-    m_loadForm->setStartEnabled(running);
+    m_loadPanel->setStartEnabled(running);
     const QString selected = selectedNode();
     const int row = m_model->rowOf(selected);
     const bool worker = running && row >= 0 && isWorkerRole(m_model->nodeAt(row).role);
@@ -325,22 +274,9 @@ bool MainWindow::killNode(const QString &name, QString *error)
 {
     if (!m_cluster->killNode(name, error))
         return false;
-    // A fault during a load is what the chart is for: mark when it happened, on the
-    // generator's clock like the intervals.
-    if (m_runner->isRunning())
-        m_chart->addFaultMarker(m_runner->generatorElapsedMs() / 1000.0, tr("%1 killed").arg(name));
+    m_loadPanel->markFault(tr("%1 killed").arg(name));
     statusBar()->showMessage(tr("Killed %1").arg(name), kStatusMs);
     return true;
-}
-
-bool MainWindow::exportChartPng(const QString &path, QString *error) const
-{
-    return m_chart->exportPng(path, error);
-}
-
-bool MainWindow::exportChartCsv(const QString &path, QString *error) const
-{
-    return m_chart->exportCsv(path, error);
 }
 
 void MainWindow::handleStartTriggered()
@@ -354,8 +290,8 @@ void MainWindow::handleStartTriggered()
 
 void MainWindow::handleStopTriggered()
 {
-    if (m_runner->isRunning())
-        m_runner->stop();
+    if (m_loadPanel->runner()->isRunning())
+        m_loadPanel->runner()->stop();
     m_cluster->stop();
     updateActions();
 }
@@ -472,8 +408,8 @@ void MainWindow::handleClusterFailed(const QString &reason)
 
 void MainWindow::handleClusterStopped()
 {
-    if (m_runner->isRunning())
-        m_runner->stop(); // nothing left to measure
+    if (m_loadPanel->runner()->isRunning())
+        m_loadPanel->runner()->stop(); // nothing left to measure
     m_model->clear();
     updateActions();
     statusBar()->showMessage(tr("Cluster stopped"), kStatusMs);
@@ -490,8 +426,7 @@ void MainWindow::handleNodeExited(const QString &name, const QString &descriptio
         return;
     }
     // A node that dies on its own during a load is a fault like a kill: on the chart too.
-    if (m_runner->isRunning())
-        m_chart->addFaultMarker(m_runner->generatorElapsedMs() / 1000.0, tr("%1 exited").arg(name));
+    m_loadPanel->markFault(tr("%1 exited").arg(name));
     QString text = tr("%1 %2").arg(name, description);
     if (!stderrTail.isEmpty())
         text += QStringLiteral("\n\n") + stderrTail.join(QLatin1Char('\n'));
@@ -500,67 +435,16 @@ void MainWindow::handleNodeExited(const QString &name, const QString &descriptio
 
 void MainWindow::handleRunThesis()
 {
-    m_loadForm->applyThesisPreset();
-    handleStartLoad();
-}
-
-void MainWindow::handleStartLoad()
-{
-    if (m_cluster->state() != Cluster::State::Running) {
-        showError(tr("Cannot start the load"), tr("Start the cluster first."));
-        return;
-    }
-    loadgen::LoadOptions options = m_loadForm->options();
-    if (options.transports.isEmpty()) {
-        showError(tr("Cannot start the load"), tr("Choose at least one transport."));
-        return;
-    }
-    options.host = QStringLiteral("127.0.0.1");
-    options.port = m_cluster->port();
-    options.histograms = true; // for the histogram view
-    m_chart->clear();
-    m_histogram->clear();
-    m_loadForm->resetCounters();
-    QString error;
-    if (!m_runner->start(options, &error)) {
-        showError(tr("Cannot start the load"), error);
-        return;
-    }
-    m_loadForm->setRunning(true);
-    m_loadForm->saveSettings();
-}
-
-void MainWindow::handleStopLoad()
-{
-    m_runner->stop();
-    statusBar()->showMessage(tr("Stopping the load; waiting for its summary"), kStatusMs);
-}
-
-void MainWindow::handleExportPng()
-{
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("duplex-load.png"),
-                                                      tr("PNG images (*.png)"));
-    QString error;
-    if (!path.isEmpty() && !exportChartPng(path, &error))
-        showError(tr("Export failed"), error);
-}
-
-void MainWindow::handleExportCsv()
-{
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export chart data"), QStringLiteral("duplex-load.csv"),
-                                                      tr("CSV files (*.csv)"));
-    QString error;
-    if (!path.isEmpty() && !exportChartCsv(path, &error))
-        showError(tr("Export failed"), error);
+    m_loadPanel->startThesis();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    const bool busy = m_cluster->state() != Cluster::State::Stopped || m_runner->isRunning();
+    const bool busy = m_cluster->state() != Cluster::State::Stopped || m_loadPanel->runner()->isRunning();
     if (m_readyToClose || !busy) {
         QSettings settings;
         settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-        m_loadForm->saveSettings();
+        m_loadPanel->saveSettings();
         event->accept();
         return;
     }
@@ -574,8 +458,8 @@ void MainWindow::closeEvent(QCloseEvent *event)
     // Stop is asynchronous (graceful, then SIGKILL): close once both have ended.
     m_closeRequested = true;
     statusBar()->showMessage(tr("Stopping everything before quitting"));
-    if (m_runner->isRunning())
-        m_runner->stop();
+    if (m_loadPanel->runner()->isRunning())
+        m_loadPanel->runner()->stop();
     m_cluster->stop();
     updateActions();
     QTimer::singleShot(kCloseTimeoutMs, this, [this] {
@@ -589,7 +473,7 @@ void MainWindow::finishCloseIfDone()
 {
     if (!m_closeRequested || m_readyToClose)
         return;
-    if (m_cluster->state() != Cluster::State::Stopped || m_runner->isRunning())
+    if (m_cluster->state() != Cluster::State::Stopped || m_loadPanel->runner()->isRunning())
         return;
     m_readyToClose = true;
     // Queued: we may be inside a signal of the cluster or the runner.

@@ -11,23 +11,18 @@ class QPushButton;
 class QTableView;
 
 namespace duplex::control {
-class LoadgenRunner;
 class LogBuffer;
 } // namespace duplex::control
 
-class QChartView;
-
 namespace duplex::gui {
 
-class LatencyHistogramChart;
-class LiveChart;
-class LoadForm;
+class LoadPanel;
 class LogView;
 class ProcessTableModel;
 
-// duplex-panel's window: a view over one Cluster and one LoadgenRunner. It turns clicks
-// into the core's commands and shows what the core signals; nothing here knows about
-// processes, the protocol or nginx.
+// duplex-panel's window: a view over one Cluster, with a LoadPanel for the load generator.
+// It turns clicks into the core's commands and shows what the core signals; nothing here
+// knows about processes, the protocol or nginx.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -44,18 +39,12 @@ public:
     // Commands of the row buttons and context menu; false with *error set when refused.
     bool stopNode(const QString &name, QString *error);
     bool killNode(const QString &name, QString *error);
-    bool exportChartPng(const QString &path, QString *error) const;
-    bool exportChartCsv(const QString &path, QString *error) const;
 
     control::Cluster *cluster() const { return m_cluster; }
-    control::LoadgenRunner *loadRunner() const { return m_runner; }
     control::LogBuffer *logBuffer() const { return m_logs; }
     ProcessTableModel *processModel() const { return m_model; }
     QTableView *processTable() const { return m_table; }
-    LoadForm *loadForm() const { return m_loadForm; }
-    LiveChart *liveChart() const { return m_chart; }
-    LatencyHistogramChart *histogramChart() const { return m_histogram; }
-    QChartView *thesisView() const { return m_thesisView; }
+    LoadPanel *loadPanel() const { return m_loadPanel; }
     LogView *logView() const { return m_logView; }
     QAction *startAction() const { return m_startAction; }
     QAction *stopAction() const { return m_stopAction; }
@@ -74,9 +63,8 @@ protected:
 private:
     void createActions();
     QWidget *createProcessPanel();
-    QWidget *createChartPanel();
     void connectCluster();
-    void connectRunner();
+    void connectLoadPanel();
     void updateActions();
     void showError(const QString &title, const QString &text);
     QString selectedNode() const;
@@ -98,20 +86,12 @@ private:
     void handleClusterStopped();
     void handleNodeExited(const QString &name, const QString &description, const QStringList &stderrTail, bool killed);
     void handleRunThesis();
-    void handleStartLoad();
-    void handleStopLoad();
-    void handleExportPng();
-    void handleExportCsv();
 
     control::Cluster *m_cluster;
-    control::LoadgenRunner *m_runner;
     control::LogBuffer *m_logs;
     ProcessTableModel *m_model;
     QTableView *m_table = nullptr;
-    LoadForm *m_loadForm = nullptr;
-    LiveChart *m_chart = nullptr;
-    LatencyHistogramChart *m_histogram = nullptr;
-    QChartView *m_thesisView = nullptr;
+    LoadPanel *m_loadPanel = nullptr;
     LogView *m_logView = nullptr;
     QAction *m_startAction = nullptr;
     QAction *m_stopAction = nullptr;

@@ -3,6 +3,7 @@
 #include "control/cluster.h"
 #include "control/loadgenrunner.h"
 #include "panel/loadform.h"
+#include "panel/loadpanel.h"
 #include "panel/mainwindow.h"
 
 #include <QAction>
@@ -24,8 +25,8 @@ void PanelDemo::start()
     connect(m_window->cluster(), &control::Cluster::started, this, &PanelDemo::handleClusterStarted);
     connect(m_window->cluster(), &control::Cluster::startFailed, this,
             [this](const QString &reason) { emit finished(false, QStringLiteral("the cluster did not start: %1").arg(reason)); });
-    connect(m_window->loadRunner(), &control::LoadgenRunner::finished, this, &PanelDemo::handleLoadFinished);
-    connect(m_window->loadRunner(), &control::LoadgenRunner::failed, this,
+    connect(m_window->loadPanel()->runner(), &control::LoadgenRunner::finished, this, &PanelDemo::handleLoadFinished);
+    connect(m_window->loadPanel()->runner(), &control::LoadgenRunner::failed, this,
             [this](const QString &reason) { emit finished(false, QStringLiteral("the load failed: %1").arg(reason)); });
     m_window->startAction()->trigger();
 }
@@ -33,13 +34,13 @@ void PanelDemo::start()
 void PanelDemo::handleClusterStarted()
 {
     // The thesis preset, made long enough that the chart shows a few seconds of it.
-    m_window->loadForm()->applyThesisPreset();
-    loadgen::LoadOptions options = m_window->loadForm()->options();
+    m_window->loadPanel()->form()->applyThesisPreset();
+    loadgen::LoadOptions options = m_window->loadPanel()->form()->options();
     options.messages = 1000;
     options.rate = 100;
-    m_window->loadForm()->setOptions(options);
+    m_window->loadPanel()->form()->setOptions(options);
     // Once the process table has filled in.
-    QTimer::singleShot(1500, this, [this] { m_window->loadForm()->startButton()->click(); });
+    QTimer::singleShot(1500, this, [this] { m_window->loadPanel()->form()->startButton()->click(); });
 }
 
 void PanelDemo::handleLoadFinished()

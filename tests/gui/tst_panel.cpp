@@ -4,6 +4,7 @@
 #include "control/loadgenrunner.h"
 #include "panel/livechart.h"
 #include "panel/loadform.h"
+#include "panel/loadpanel.h"
 #include "panel/logview.h"
 #include "control/logbuffer.h"
 #include "panel/mainwindow.h"
@@ -118,7 +119,7 @@ bool TestPanel::allRunning() const
 
 double TestPanel::markerSeconds(const QString &label) const
 {
-    const QList<QAbstractSeries *> all = m_window->liveChart()->view()->chart()->series();
+    const QList<QAbstractSeries *> all = m_window->loadPanel()->liveChart()->view()->chart()->series();
     for (QAbstractSeries *series : all) {
         auto *line = qobject_cast<QLineSeries *>(series);
         if (line && line->name() == label && line->count() > 0)
@@ -151,7 +152,7 @@ void TestPanel::startActionRunsEveryProcess()
     QVERIFY(m_window->cluster()->port() > 0);
     QVERIFY(m_window->stopAction()->isEnabled());
     QVERIFY(m_window->addCometAction()->isEnabled());
-    QVERIFY(m_window->loadForm()->startButton()->isEnabled());
+    QVERIFY(m_window->loadPanel()->form()->startButton()->isEnabled());
 }
 
 void TestPanel::addedCometNodeAppears()
@@ -192,18 +193,18 @@ void TestPanel::loadIsChartedAndKillIsMarked()
     options.rate = 20; // 2.5 s: several intervals, and time to kill a node mid-run
     options.size = 16;
     options.spreadSources = true;
-    m_window->loadForm()->setOptions(options);
+    m_window->loadPanel()->form()->setOptions(options);
 
-    duplex::control::LoadgenRunner *runner = m_window->loadRunner();
+    duplex::control::LoadgenRunner *runner = m_window->loadPanel()->runner();
     QSignalSpy finished(runner, &duplex::control::LoadgenRunner::finished);
     QSignalSpy failed(runner, &duplex::control::LoadgenRunner::failed);
     QSignalSpy intervals(runner, &duplex::control::LoadgenRunner::intervalReported);
-    QTest::mouseClick(m_window->loadForm()->startButton(), Qt::LeftButton);
+    QTest::mouseClick(m_window->loadPanel()->form()->startButton(), Qt::LeftButton);
     QVERIFY2(runner->isRunning(), qPrintable(m_window->statusBar()->currentMessage()));
-    QVERIFY(m_window->loadForm()->stopButton()->isEnabled());
+    QVERIFY(m_window->loadPanel()->form()->stopButton()->isEnabled());
 
     // Once messages flow, kill a WebSocket node: its clients move to the other one.
-    LiveChart *chart = m_window->liveChart();
+    LiveChart *chart = m_window->loadPanel()->liveChart();
     QTRY_VERIFY_WITH_TIMEOUT(chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)
                                  && chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)->count() > 0,
                              30000);
@@ -251,21 +252,21 @@ void TestPanel::loadIsChartedAndKillIsMarked()
     // The histogram view counted every message each transport delivered (10 clients x 50),
     // in the bands the chart shows.
     for (const QString &transport : {QStringLiteral("ws"), QStringLiteral("comet")}) {
-        const QList<qint64> bands = m_window->histogramChart()->bandCounts(transport);
+        const QList<qint64> bands = m_window->loadPanel()->histogramChart()->bandCounts(transport);
         QCOMPARE(bands.size(), duplex::gui::LatencyHistogramChart::bandLabels().size());
         QCOMPARE(std::accumulate(bands.cbegin(), bands.cend(), qint64(0)), qint64(10 * 50));
     }
     // The thesis's figure for the run: per transport a line of 50 iterations (49 deltas).
-    const QList<QAbstractSeries *> thesis = m_window->thesisView()->chart()->series();
+    const QList<QAbstractSeries *> thesis = m_window->loadPanel()->thesisView()->chart()->series();
     QCOMPARE(thesis.size(), 4); // time between messages and latency, per transport
     for (QAbstractSeries *series : thesis) {
         auto *line = qobject_cast<QLineSeries *>(series);
         QVERIFY(line);
         QVERIFY2(line->count() >= 49, qPrintable(line->name()));
     }
-    QVERIFY(!m_window->loadForm()->stopButton()->isEnabled());
-    QVERIFY(m_window->loadForm()->progressBar()->value() > 0);
-    qInfo() << "counters:" << m_window->loadForm()->countersText();
+    QVERIFY(!m_window->loadPanel()->form()->stopButton()->isEnabled());
+    QVERIFY(m_window->loadPanel()->form()->progressBar()->value() > 0);
+    qInfo() << "counters:" << m_window->loadPanel()->form()->countersText();
 }
 
 void TestPanel::exportsWriteFiles()
@@ -275,14 +276,14 @@ void TestPanel::exportsWriteFiles()
     QString error;
     const QString png = dir.filePath(QStringLiteral("chart.png"));
     const QString csv = dir.filePath(QStringLiteral("chart.csv"));
-    QVERIFY2(m_window->exportChartPng(png, &error), qPrintable(error));
+    QVERIFY2(m_window->loadPanel()->exportChartPng(png, &error), qPrintable(error));
     if (qEnvironmentVariableIsSet("DUPLEX_PANEL_KEEP_PNG"))
     {
         // For a person checking the layout: the chart and the whole window.
         QFile::copy(png, qEnvironmentVariable("DUPLEX_PANEL_KEEP_PNG"));
         m_window->grab().save(qEnvironmentVariable("DUPLEX_PANEL_KEEP_PNG") + QStringLiteral(".window.png"));
     }
-    QVERIFY2(m_window->exportChartCsv(csv, &error), qPrintable(error));
+    QVERIFY2(m_window->loadPanel()->exportChartCsv(csv, &error), qPrintable(error));
 
     QFile pngFile(png);
     QVERIFY(pngFile.open(QIODevice::ReadOnly));
@@ -401,18 +402,18 @@ void TestPanel::durationInsteadOfMessages()
 void TestPanel::thesisIsOneClick()
 {
     // One click on the toolbar runs the thesis's experiment: the preset, then the load.
-    duplex::control::LoadgenRunner *runner = m_window->loadRunner();
+    duplex::control::LoadgenRunner *runner = m_window->loadPanel()->runner();
     QSignalSpy finished(runner, &duplex::control::LoadgenRunner::finished);
     QVERIFY(m_window->thesisAction()->isEnabled());
     clickAction(m_window->thesisAction());
     QVERIFY(runner->isRunning());
-    const duplex::loadgen::LoadOptions options = m_window->loadForm()->options();
+    const duplex::loadgen::LoadOptions options = m_window->loadPanel()->form()->options();
     QCOMPARE(options.clients, 100);
     QCOMPARE(options.messages, qint64(100));
     QCOMPARE(options.size, 16);
     QCOMPARE(options.transports.size(), 2);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 90000);
-    QCOMPARE(m_window->thesisView()->chart()->series().size(), 4);
+    QCOMPARE(m_window->loadPanel()->thesisView()->chart()->series().size(), 4);
 }
 
 void TestPanel::closeStopsEveryChild()
@@ -431,7 +432,7 @@ void TestPanel::closeStopsEveryChild()
     QVERIFY(m_window->close() == false); // busy: the close waits for the stop
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), 30000);
     QCOMPARE(m_window->cluster()->state(), Cluster::State::Stopped);
-    QVERIFY(!m_window->loadRunner()->isRunning());
+    QVERIFY(!m_window->loadPanel()->runner()->isRunning());
     for (qint64 pid : std::as_const(pids)) {
         // A zombie (an nginx worker left for init to reap) counts as gone.
         QTRY_VERIFY2_WITH_TIMEOUT(!duplex::util::isRunning(pid), qPrintable(QString::number(pid)), 5000);

@@ -1,6 +1,6 @@
 // `duplexctl bench thesis|scale` as a user runs them, on small bounded experiments: the
 // files they write and the tables they print must add up.
-#include "load/loadreport.h"
+#include "load/iterationcsv.h"
 #include "needs.h"
 
 #include <QJsonArray>

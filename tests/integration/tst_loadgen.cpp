@@ -1,7 +1,8 @@
 // duplex-loadgen against a real cluster (broker, two WebSocket and two Comet nodes, nginx)
 // started by the core's Cluster: small bounded runs whose reports must add up.
 #include "control/cluster.h"
-#include "load/loadreport.h"
+#include "load/intervaljson.h"
+#include "load/summaryjson.h"
 #include "testcluster.h"
 #include "util/procstats.h"
 

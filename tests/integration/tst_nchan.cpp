@@ -6,7 +6,7 @@
 #include "client/httpconnection.h"
 #include "client/nchanclient.h"
 #include "httpcall.h"
-#include "load/loadreport.h"
+#include "load/summaryjson.h"
 #include "needs.h"
 #include "peer/nchanpublisher.h"
 #include "peer/nchanserver.h"

@@ -1,4 +1,5 @@
-// Unit tests of the load generator's output formats: core/load/loadreport.{h,cpp}.
+// Unit tests of the load generator's output formats (core/base/load/: intervaljson,
+// summaryjson, summarytable, iterationcsv) and of merging workers' figures (transportreport).
 
 #include "load/loadreport.h"
 

@@ -1,29 +1,20 @@
 #include "control/cluster.h"
 
-#include "client/httpconnection.h"
-#include "metrics/metrics.h"
-#include "nginx/nginxchild.h"
+#include "control/nodestatsreader.h"
 #include "util/ids.h"
 #include "util/monotonic.h"
-#include "util/procstats.h"
 
 #include <QCoreApplication>
-#include <QDir>
-#include <QFile>
 #include <QFileInfo>
-#include <QTemporaryDir>
-#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
-#include <csignal>
 #include <utility>
 
 namespace duplex::control {
 
 namespace {
 
-constexpr int kNginxProbeIntervalMs = 100;
 constexpr int kStopGraceMs = 3000;
 constexpr int kMaxRestartDelayMs = 5000;
 // A node that ran this long before dying gets the shortest restart delay again.
@@ -57,18 +48,36 @@ bool isBalancedNode(util::Role role)
 Cluster::Cluster(ClusterConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_nginx(new NginxFront(m_config.cometBalance, m_config.cometHoldSeconds, this))
+    , m_stats(new NodeStatsReader(this))
     , m_statsTimer(new QTimer(this))
 {
     if (m_config.binDir.isEmpty())
         m_config.binDir = QCoreApplication::applicationDirPath();
     connect(m_statsTimer, &QTimer::timeout, this, &Cluster::pollStats);
+    connect(m_nginx, &NginxFront::probeFailed, this, &Cluster::abortStart);
 }
 
 Cluster::~Cluster() = default;
 
+quint16 Cluster::port() const
+{
+    return m_nginx->port();
+}
+
 QString Cluster::publicUrl() const
 {
-    return QStringLiteral("http://127.0.0.1:%1/").arg(m_port);
+    return QStringLiteral("http://127.0.0.1:%1/").arg(port());
+}
+
+QString Cluster::runtimeDir() const
+{
+    return m_nginx->runtimeDir();
+}
+
+QString Cluster::nginxConfigText() const
+{
+    return m_nginx->configText();
 }
 
 void Cluster::start()
@@ -102,18 +111,11 @@ QString Cluster::preflight()
         if (!binary.isExecutable())
             return QStringLiteral("%1 is not built: no executable %2").arg(binaryFor(role), binary.absoluteFilePath());
     }
-    QString error = nginx::findProgram(m_config.nginxProgram, &m_nginxProgram);
-    if (error.isEmpty())
-        error = nginx::reservePort(m_config.port, &m_port);
-    if (error.isEmpty())
-        error = nginx::prepareRuntimeDir(m_config.runtimeDir, QStringLiteral("duplex-XXXXXX"), &m_tempDir, &m_runtimeDir);
-    return error;
+    return m_nginx->prepare(m_config.nginxProgram, m_config.port, m_config.runtimeDir);
 }
 
 QStringList Cluster::nodeArguments(const QString &name, util::Role role, quint16 port, quint16 adminPort) const
 {
-    if (role == util::Role::Nginx)
-        return nginx::childArguments(m_runtimeDir);
     QStringList args = {QStringLiteral("--name"), name,
                         QStringLiteral("--port"), QString::number(port),
                         QStringLiteral("--admin-port"), QString::number(adminPort)};
@@ -136,15 +138,12 @@ QStringList Cluster::nodeArguments(const QString &name, util::Role role, quint16
 process::ChildProcess *Cluster::spawn(const QString &name, util::Role role, quint16 port, quint16 adminPort)
 {
     process::ChildSpec spec;
-    spec.name = name;
-    spec.arguments = nodeArguments(name, role, port, adminPort);
     if (role == util::Role::Nginx) {
-        spec.program = m_nginxProgram;
-        spec.readyLine = false;
-        // The master must hear of our death and take its workers down with it.
-        spec.parentDeathSignal = SIGTERM;
+        spec = m_nginx->childSpec(name);
     } else {
+        spec.name = name;
         spec.program = m_config.binDir + QLatin1Char('/') + binaryFor(role);
+        spec.arguments = nodeArguments(name, role, port, adminPort);
     }
     if (role == util::Role::Broker || isBalancedNode(role))
         spec.environment.insert(QString::fromLatin1(util::kSecretEnv), QString::fromLatin1(m_secret));
@@ -155,7 +154,7 @@ process::ChildProcess *Cluster::spawn(const QString &name, util::Role role, quin
     m.child = child;
     m.stats.name = name;
     m.stats.role = role;
-    m.stats.port = role == util::Role::Nginx ? m_port : port;
+    m.stats.port = role == util::Role::Nginx ? m_nginx->port() : port;
     m.stats.adminPort = adminPort;
     connect(child, &process::ChildProcess::ready, this, [this, name] { handleReady(name); });
     connect(child, &process::ChildProcess::startFailed, this, &Cluster::handleStartFailed);
@@ -180,62 +179,12 @@ void Cluster::startNodes()
 void Cluster::startNginx()
 {
     QString error;
-    if (!writeNginxConfig(&error)) {
+    if (!m_nginx->writeConfig(upstreams(), &error)) {
         abortStart(error);
         return;
     }
-    emit progress(QStringLiteral("starting nginx on port %1").arg(m_port));
-    spawn(QStringLiteral("nginx"), util::Role::Nginx);
-    probeNginx(std::max(1, m_config.readyTimeoutMs / kNginxProbeIntervalMs));
-}
-
-void Cluster::probeNginx(int attemptsLeft)
-{
-    client::HttpConnection::getOnce(QStringLiteral("127.0.0.1"), m_port, "/_duplex/health", 1000, this,
-                   [this, attemptsLeft](const client::HttpResult &result) {
-                       Member *nginx = member(QStringLiteral("nginx"));
-                       if (m_state != State::Starting || !nginx || nginx->child->state() != process::ChildProcess::State::Starting)
-                           return; // nginx died meanwhile: its exit is already being reported
-                       if (result.status == 200) {
-                           nginx->child->markReady({{QStringLiteral("port"), m_port}});
-                           return;
-                       }
-                       if (attemptsLeft <= 1) {
-                           abortStart(QStringLiteral("nginx did not answer on port %1 within %2 ms")
-                                          .arg(m_port)
-                                          .arg(m_config.readyTimeoutMs));
-                           return;
-                       }
-                       QTimer::singleShot(kNginxProbeIntervalMs, this, [this, attemptsLeft] { probeNginx(attemptsLeft - 1); });
-                   });
-}
-
-bool Cluster::writeNginxConfig(QString *error)
-{
-    nginx::NginxSettings settings;
-    settings.prefix = m_runtimeDir;
-    settings.port = m_port;
-    settings.workers = std::clamp(QThread::idealThreadCount(), 1, 4);
-    settings.cometBalance = m_config.cometBalance;
-    settings.cometHoldSeconds = m_config.cometHoldSeconds;
-    for (const auto &[name, m] : m_members) {
-        if (m.removing || m.stats.port == 0)
-            continue;
-        const nginx::Upstream upstream{QStringLiteral("127.0.0.1"), m.stats.port};
-        if (m.role == util::Role::WebSocket)
-            settings.webSocketNodes << upstream;
-        else if (m.role == util::Role::Comet)
-            settings.cometNodes << upstream;
-        else if (m.role == util::Role::Static)
-            settings.staticNode = upstream;
-    }
-    m_nginxConfig = nginx::renderNginxConfig(nginx::builtinNginxTemplate(), settings);
-    QFile file(m_runtimeDir + QStringLiteral("/nginx.conf"));
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(m_nginxConfig.toUtf8()) < 0) {
-        *error = QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
-        return false;
-    }
-    return true;
+    emit progress(QStringLiteral("starting nginx on port %1").arg(m_nginx->port()));
+    m_nginx->probe(spawn(QStringLiteral("nginx"), util::Role::Nginx), m_config.readyTimeoutMs);
 }
 
 void Cluster::reloadNginx()
@@ -244,13 +193,28 @@ void Cluster::reloadNginx()
     if (!nginx || nginx->child->state() != process::ChildProcess::State::Running)
         return;
     QString error;
-    if (!writeNginxConfig(&error)) {
+    if (!m_nginx->reload(nginx->child->pid(), upstreams(), &error)) {
         emit progress(error);
         return;
     }
-    // What `nginx -s reload` does: SIGHUP to the master, which starts new workers.
-    ::kill(pid_t(nginx->child->pid()), SIGHUP);
     emit nginxReloaded();
+}
+
+NginxFront::Upstreams Cluster::upstreams() const
+{
+    NginxFront::Upstreams upstreams;
+    for (const auto &[name, m] : m_members) {
+        if (m.removing || m.stats.port == 0)
+            continue;
+        const nginx::Upstream upstream{QStringLiteral("127.0.0.1"), m.stats.port};
+        if (m.role == util::Role::WebSocket)
+            upstreams.webSocketNodes << upstream;
+        else if (m.role == util::Role::Comet)
+            upstreams.cometNodes << upstream;
+        else if (m.role == util::Role::Static)
+            upstreams.staticNode = upstream;
+    }
+    return upstreams;
 }
 
 void Cluster::handleReady(const QString &name)
@@ -260,7 +224,7 @@ void Cluster::handleReady(const QString &name)
         return;
     const QJsonObject info = m->child->readyInfo();
     m->startedAtMs = util::monotonicMs();
-    m->lastEventsOut = -1;
+    m_stats->resetRate(name);
     if (m->role != util::Role::Nginx) {
         m->stats.port = quint16(info.value(QStringLiteral("port")).toInt());
         m->stats.adminPort = quint16(info.value(QStringLiteral("admin")).toInt());
@@ -309,8 +273,7 @@ void Cluster::handleExited(const QString &name)
         return;
     }
     if (m->removing) {
-        m->child->deleteLater();
-        m_members.erase(name);
+        erase(name);
         return;
     }
     const QString description = m->child->exitDescription();
@@ -407,8 +370,7 @@ bool Cluster::removeNode(const QString &name, QString *error)
     m->removing = true;
     reloadNginx();
     if (m->child->state() == process::ChildProcess::State::Exited) {
-        m->child->deleteLater();
-        m_members.erase(name);
+        erase(name);
     } else {
         m->child->stop(kStopGraceMs);
     }
@@ -487,7 +449,8 @@ void Cluster::finishStopIfDone()
     for (auto &entry : m_members)
         entry.second.child->deleteLater();
     m_members.clear();
-    m_tempDir.reset();
+    m_stats->clear();
+    m_nginx->release();
     m_state = State::Stopped;
     emit stopped();
 }
@@ -498,6 +461,11 @@ QList<NodeStatus> Cluster::nodes() const
     const qint64 now = util::monotonicMs();
     for (const auto &[name, m] : m_members) {
         NodeStatus s = m.stats;
+        const NodeStatsReader::Figures figures = m_stats->figures(name);
+        s.connections = figures.connections;
+        s.eventsPerSecond = figures.eventsPerSecond;
+        s.residentBytes = figures.residentBytes;
+        s.cpuSeconds = figures.cpuSeconds;
         s.state = m.child->state();
         s.pid = s.state == process::ChildProcess::State::Exited ? 0 : m.child->pid();
         s.restarts = m.restarts;
@@ -509,31 +477,11 @@ QList<NodeStatus> Cluster::nodes() const
 
 void Cluster::pollStats()
 {
-    const qint64 now = util::monotonicMs();
-    for (auto &[name, m] : m_members) {
-        if (m.child->state() != process::ChildProcess::State::Running) {
-            m.stats.connections = 0;
-            m.stats.eventsPerSecond = 0;
-            continue;
-        }
-        m.stats.residentBytes = util::residentBytes(m.child->pid());
-        m.stats.cpuSeconds = double(util::cpuTimeMicros(m.child->pid())) / 1e6;
-        if (m.stats.adminPort == 0)
-            continue;
-        const QString key = name;
-        client::HttpConnection::getOnce(QStringLiteral("127.0.0.1"), m.stats.adminPort, "/metrics", m_config.statsIntervalMs, this,
-                       [this, key, now](const client::HttpResult &result) {
-                           Member *again = member(key);
-                           if (!again || result.status != 200)
-                               return;
-                           const QMap<QByteArray, double> values = metrics::Metrics::parse(result.body);
-                           again->stats.connections = values.value("duplex_connections");
-                           const double out = values.value("duplex_events_out_total", -1);
-                           if (again->lastEventsOut >= 0 && now > again->lastEventsAtMs)
-                               again->stats.eventsPerSecond = (out - again->lastEventsOut) * 1000.0 / double(now - again->lastEventsAtMs);
-                           again->lastEventsOut = out;
-                           again->lastEventsAtMs = now;
-                       });
+    for (const auto &[name, m] : m_members) {
+        if (m.child->state() == process::ChildProcess::State::Running)
+            m_stats->read(name, m.child->pid(), m.stats.adminPort, m_config.statsIntervalMs);
+        else
+            m_stats->markIdle(name);
     }
     emit statsUpdated(nodes());
 }
@@ -551,6 +499,13 @@ Cluster::Member *Cluster::member(const QString &name)
 {
     auto it = m_members.find(name);
     return it == m_members.end() ? nullptr : &it->second;
+}
+
+void Cluster::erase(const QString &name)
+{
+    m_stats->forget(name);
+    m_members.at(name).child->deleteLater();
+    m_members.erase(name);
 }
 
 } // namespace duplex::control

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "control/nginxfront.h"
 #include "process/childprocess.h"
 #include "nginx/nginxconfig.h"
 #include "util/role.h"
@@ -8,12 +9,12 @@
 #include <QObject>
 
 #include <map>
-#include <memory>
 
-class QTemporaryDir;
 class QTimer;
 
 namespace duplex::control {
+
+class NodeStatsReader;
 
 struct ClusterConfig
 {
@@ -51,7 +52,9 @@ struct NodeStatus
 
 // The cluster of the thesis under one controller: broker, WebSocket and Comet nodes, the
 // static node and nginx, started in dependency order, supervised, reconfigured live and
-// stopped together. duplexctl and the control panel are views over this class.
+// stopped together. duplexctl and the control panel are views over this class. It keeps
+// the membership and the restarts; nginx's side is its NginxFront, the process table's
+// figures its NodeStatsReader.
 class Cluster final : public QObject
 {
     Q_OBJECT
@@ -76,10 +79,10 @@ public:
     bool restartNode(const QString &name, QString *error);
 
     State state() const { return m_state; }
-    quint16 port() const { return m_port; }
+    quint16 port() const;
     QString publicUrl() const;
-    QString runtimeDir() const { return m_runtimeDir; }
-    QString nginxConfigText() const { return m_nginxConfig; }
+    QString runtimeDir() const;
+    QString nginxConfigText() const;
     QList<NodeStatus> nodes() const;
 
 signals:
@@ -109,10 +112,7 @@ private:
         bool removing = false;
         bool restartRequested = false; // restartNode(): start again once it has exited
         bool killRequested = false;    // killNode(): its exit was asked for
-        // For events/s: the previous reading of duplex_events_out_total.
-        double lastEventsOut = -1;
-        qint64 lastEventsAtMs = 0;
-        NodeStatus stats;
+        NodeStatus stats; // name, role and ports; the live figures are m_stats'
     };
 
     QString preflight();
@@ -120,9 +120,8 @@ private:
     QStringList nodeArguments(const QString &name, util::Role role, quint16 port, quint16 adminPort) const;
     void startNodes();
     void startNginx();
-    void probeNginx(int attemptsLeft);
-    bool writeNginxConfig(QString *error);
     void reloadNginx();
+    NginxFront::Upstreams upstreams() const;
     void handleReady(const QString &name);
     void handleStartFailed(const QString &reason);
     void handleExited(const QString &name);
@@ -132,15 +131,14 @@ private:
     void pollStats();
     QString nextName(util::Role role) const;
     Member *member(const QString &name);
+    // Drops a member whose process has exited, and its figures.
+    void erase(const QString &name);
 
     ClusterConfig m_config;
     State m_state = State::Stopped;
-    quint16 m_port = 0;
     QByteArray m_secret;
-    QString m_runtimeDir;
-    std::unique_ptr<QTemporaryDir> m_tempDir;
-    QString m_nginxProgram;
-    QString m_nginxConfig;
+    NginxFront *m_nginx;
+    NodeStatsReader *m_stats;
     quint16 m_brokerPort = 0;
     std::map<QString, Member> m_members;
     QTimer *m_statsTimer;

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "load/loadreport.h"
+#include "load/intervaljson.h"
+#include "load/summaryjson.h"
 #include "loadgen/loadoptions.h"
 
 #include <QByteArray>

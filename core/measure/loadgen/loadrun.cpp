@@ -1,7 +1,11 @@
 #include "loadgen/loadrun.h"
 
 #include "client/websocketclient.h"
+#include "load/intervaljson.h"
+#include "load/iterationcsv.h"
 #include "load/payload.h"
+#include "load/summaryjson.h"
+#include "load/summarytable.h"
 #include "loadgen/subscriberpool.h"
 #include "loadgen/workergroup.h"
 #include "peer/nchanconfig.h"

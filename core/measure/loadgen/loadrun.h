@@ -1,6 +1,6 @@
 #pragma once
 
-#include "load/loadreport.h"
+#include "load/transportreport.h"
 #include "loadgen/loadoptions.h"
 #include "loadgen/publishertally.h"
 #include "loadgen/subscriberpool.h"
@@ -59,7 +59,7 @@ signals:
     void publishingStarted();
     // The live counters of the run, once per interval (a terminal's progress line).
     void statusUpdated(const QString &line);
-    // One JSON line per interval (load/loadreport.h, intervalJsonLine).
+    // One JSON line per interval (load/intervaljson.h, intervalJsonLine).
     void intervalReported(const QByteArray &jsonLine);
     // The run completed: the summary JSON line, the human table and the CSV rows.
     void finished(const QByteArray &summaryJson, const QString &table, const QByteArray &csv);

@@ -2,7 +2,7 @@
 
 #include "load/intermessageseries.h"
 #include "load/latencyhistogram.h"
-#include "load/loadreport.h"
+#include "load/transportreport.h"
 #include "load/sequencetracker.h"
 #include "loadgen/loadoptions.h"
 #include "loadgen/publishertally.h"

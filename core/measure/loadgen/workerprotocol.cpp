@@ -1,5 +1,7 @@
 #include "loadgen/workerprotocol.h"
 
+#include "load/intervaljson.h"
+#include "load/summaryjson.h"
 #include "util/jsonnumber.h"
 
 #include <QJsonArray>

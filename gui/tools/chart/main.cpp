@@ -2,7 +2,7 @@
 // `duplex-loadgen --csv`) writes. The GUI side of the bench: duplexctl itself links no
 // GUI library and runs this program, when it is built, to draw its chart.
 #include "charts/thesischart.h"
-#include "load/loadreport.h"
+#include "load/iterationcsv.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
