@@ -1,7 +1,13 @@
 // Unit tests of the load generator's output formats (core/base/load/: intervaljson,
 // summaryjson, summarytable, iterationcsv) and of merging workers' figures (transportreport).
 
-#include "load/loadreport.h"
+#include "load/figure.h"
+#include "load/intervaljson.h"
+#include "load/iterationcsv.h"
+#include "load/summaryjson.h"
+#include "load/summarytable.h"
+#include "load/table.h"
+#include "load/transportreport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -138,6 +144,7 @@ IterationRow row(qint64 iteration, qint64 clients, double interMs, qint64 receip
 } // namespace
 
 Q_DECLARE_METATYPE(IterationRow)
+Q_DECLARE_METATYPE(Table::Column)
 Q_DECLARE_METATYPE(IntervalParse::Status)
 Q_DECLARE_METATYPE(SummaryParse::Status)
 
@@ -162,6 +169,10 @@ private slots:
     void badSummaryLine_data();
     void badSummaryLine();
     void table();
+    void markdownTable_data();
+    void markdownTable();
+    void figures_data();
+    void figures();
 
     void csvHeaderText();
     void csv_data();
@@ -469,35 +480,97 @@ void TestLoadReport::badSummaryLine()
     QCOMPARE(parse.transports.isEmpty(), status != SummaryParse::Status::Ok);
 }
 
+namespace {
+
+// The cells of a Markdown table line ("| a | b |" -> {"a", "b"}), trimmed.
+QStringList cells(const QString &line)
+{
+    QStringList parts = line.split(QLatin1Char('|'));
+    if (parts.size() < 2)
+        return {};
+    parts = parts.mid(1, parts.size() - 2);
+    for (QString &part : parts)
+        part = part.trimmed();
+    return parts;
+}
+
+} // namespace
+
 void TestLoadReport::table()
 {
     const QString table = summaryTable(knownSummary());
     QVERIFY(table.endsWith(QLatin1Char('\n')));
     const QStringList lines = table.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    QCOMPARE(lines.size(), 3);
-    // Aligned: every line as wide as the header, numbers right-aligned under their titles.
-    for (const QString &line : lines)
-        QCOMPARE(line.size(), lines.at(0).size());
-    QVERIFY(lines.at(1).startsWith(QLatin1String("ws ")));
-    QVERIFY(lines.at(2).startsWith(QLatin1String("comet ")));
-    auto columnEnd = [](const QString &line, const QString &text, int from = 0) {
-        const qsizetype at = line.indexOf(text, from);
-        return at < 0 ? -1 : int(at + text.size());
-    };
-    QCOMPARE(columnEnd(lines.at(1), QStringLiteral(" 297")), columnEnd(lines.at(0), QStringLiteral("delivered")));
-    // comet's "200" delivered is the second 200 of its row (expected comes first).
-    const int expectedEnd = columnEnd(lines.at(2), QStringLiteral(" 200"));
-    QCOMPARE(expectedEnd, columnEnd(lines.at(0), QStringLiteral("expected")));
-    QCOMPARE(columnEnd(lines.at(2), QStringLiteral(" 200"), expectedEnd), columnEnd(lines.at(0), QStringLiteral("delivered")));
-    QCOMPARE(columnEnd(lines.at(1), QStringLiteral(" 1234.6")), columnEnd(lines.at(0), QStringLiteral("msg/s")));
-    QCOMPARE(columnEnd(lines.at(1), QStringLiteral(" 100.25")), columnEnd(lines.at(0), QStringLiteral("inter-msg ms")));
+    QCOMPARE(lines.size(), 4); // header, alignment, two transports
+    QCOMPARE(cells(lines.at(0)), QStringList({"transport", "clients", "expected", "delivered", "lost", "dup", "ooo", "reconn",
+                                              "errors", "mean ms", "p50 ms", "p90 ms", "p99 ms", "max ms", "inter-msg ms",
+                                              "msg/s", "cpu s"}));
+    QCOMPARE(cells(lines.at(2)), QStringList({"ws", "3", "300", "297", "3", "1", "2", "4", "5", "29.50", "5.01", "8.99", "250.00",
+                                              "250.00", "100.25", "1234.6", "1.50"}));
+    QCOMPARE(cells(lines.at(3)), QStringList({"comet", "2", "200", "200", "0", "0", "0", "0", "0", "n/a", "n/a", "n/a", "n/a",
+                                              "n/a", "n/a", "0.0", "0.25"}));
+}
 
-    const QStringList wsCells = lines.at(1).split(QLatin1Char(' '), Qt::SkipEmptyParts);
-    QCOMPARE(wsCells, QStringList({"ws", "3", "300", "297", "3", "1", "2", "4", "5", "29.50", "5.01", "8.99", "250.00",
-                                   "250.00", "100.25", "1234.6", "1.50"}));
-    const QStringList cometCells = lines.at(2).split(QLatin1Char(' '), Qt::SkipEmptyParts);
-    QCOMPARE(cometCells, QStringList({"comet", "2", "200", "200", "0", "0", "0", "0", "0", "-", "-", "-", "-", "-", "-",
-                                      "0.0", "0.25"}));
+void TestLoadReport::markdownTable_data()
+{
+    using A = Table::Align;
+    QTest::addColumn<QList<Table::Column>>("columns");
+    QTest::addColumn<QList<QStringList>>("rows");
+    QTest::addColumn<QString>("expected");
+
+    QTest::newRow("padded-to-the-widest")
+        << QList<Table::Column>{{QStringLiteral("name"), A::Left}, {QStringLiteral("n")}}
+        << QList<QStringList>{{"ws", "12345"}, {"comet", "7"}}
+        << QStringLiteral("| name  |     n |\n| ----- | ----: |\n| ws    | 12345 |\n| comet |     7 |");
+    // The alignment row needs three characters, whatever the column's width.
+    QTest::newRow("narrow-columns-are-3-wide")
+        << QList<Table::Column>{{QStringLiteral("a"), A::Left}, {QStringLiteral("b")}}
+        << QList<QStringList>{{"x", "1"}}
+        << QStringLiteral("| a   |   b |\n| --- | --: |\n| x   |   1 |");
+    QTest::newRow("missing-cells-are-empty-extra-dropped")
+        << QList<Table::Column>{{QStringLiteral("one"), A::Left}, {QStringLiteral("two")}}
+        << QList<QStringList>{{"a"}, {"b", "2", "dropped"}}
+        << QStringLiteral("| one | two |\n| --- | --: |\n| a   |     |\n| b   |   2 |");
+    QTest::newRow("no-rows")
+        << QList<Table::Column>{{QStringLiteral("only"), A::Right}}
+        << QList<QStringList>{}
+        << QStringLiteral("| only |\n| ---: |");
+}
+
+void TestLoadReport::markdownTable()
+{
+    QFETCH(QList<Table::Column>, columns);
+    QFETCH(QList<QStringList>, rows);
+    QFETCH(QString, expected);
+    Table table(columns);
+    for (const QStringList &row : rows)
+        table.addRow(row);
+    QCOMPARE(table.rowCount(), int(rows.size()));
+    QCOMPARE(table.toMarkdown(), expected);
+}
+
+void TestLoadReport::figures_data()
+{
+    QTest::addColumn<double>("value");
+    QTest::addColumn<int>("decimals");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QJsonValue>("json");
+
+    QTest::newRow("rounded") << 2.345 << 2 << QStringLiteral("2.35") << QJsonValue(2.345);
+    QTest::newRow("no-minus-zero") << -0.0001 << 2 << QStringLiteral("0.00") << QJsonValue(-0.0001);
+    QTest::newRow("nan") << kNaN << 2 << QStringLiteral("n/a") << QJsonValue();
+    QTest::newRow("infinite") << std::numeric_limits<double>::infinity() << 1 << QStringLiteral("n/a") << QJsonValue();
+}
+
+void TestLoadReport::figures()
+{
+    QFETCH(double, value);
+    QFETCH(int, decimals);
+    QFETCH(QString, text);
+    QFETCH(QJsonValue, json);
+    QCOMPARE(figure(value, decimals), text);
+    QCOMPARE(jsonFigure(value), json);
+    QCOMPARE(ratio(value, 2), std::isfinite(value) ? value / 2 : kNaN);
 }
 
 void TestLoadReport::csvHeaderText()

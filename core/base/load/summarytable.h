@@ -7,7 +7,8 @@
 
 namespace duplex::load {
 
-// The run's summary as an aligned table, one row per transport, for people reading stderr.
+// The run's summary as a Markdown table (load::Table), one row per transport, for people
+// reading stderr; a final newline.
 QString summaryTable(const QList<TransportSummary> &transports);
 
 } // namespace duplex::load

@@ -1,7 +1,7 @@
 #include "bench/benchcommand.h"
 
-#include "bench/figure.h"
-#include "bench/table.h"
+#include "load/figure.h"
+#include "load/table.h"
 #include "process/spawn.h"
 
 #include <QCoreApplication>
@@ -73,33 +73,33 @@ ScaleRow scaleRow(const BenchReport &report, int subscribers)
     return row;
 }
 
-Table scaleTable(const QList<ScaleRow> &rows)
+load::Table scaleTable(const QList<ScaleRow> &rows)
 {
-    Table table({{QStringLiteral("transport"), Table::Align::Left}, {QStringLiteral("subscribers")},
+    load::Table table({{QStringLiteral("transport"), load::Table::Align::Left}, {QStringLiteral("subscribers")},
                  {QStringLiteral("delivered / expected")}, {QStringLiteral("lost")}, {QStringLiteral("delivered/s")},
                  {QStringLiteral("p50 ms")}, {QStringLiteral("p99 ms")}, {QStringLiteral("KiB/conn")},
                  {QStringLiteral("server us/delivery")}});
     for (const ScaleRow &row : rows) {
         table.addRow({protocol::transportLabel(row.transport), QString::number(row.subscribers),
                       QStringLiteral("%1 / %2").arg(row.delivered).arg(row.expected), QString::number(row.lost),
-                      figure(row.perSecond, 0), figure(row.p50Ms, 2), figure(row.p99Ms, 2),
-                      figure(row.rssPerConnectionBytes / 1024.0, 1), figure(row.cpuMicrosPerDelivery, 2)});
+                      load::figure(row.perSecond, 0), load::figure(row.p50Ms, 2), load::figure(row.p99Ms, 2),
+                      load::figure(row.rssPerConnectionBytes / 1024.0, 1), load::figure(row.cpuMicrosPerDelivery, 2)});
     }
     return table;
 }
 
-Table ratioTable(const QList<ScaleRow> &duplex, const QList<ScaleRow> &peer)
+load::Table ratioTable(const QList<ScaleRow> &duplex, const QList<ScaleRow> &peer)
 {
-    Table table({{QStringLiteral("transport"), Table::Align::Left}, {QStringLiteral("subscribers")},
+    load::Table table({{QStringLiteral("transport"), load::Table::Align::Left}, {QStringLiteral("subscribers")},
                  {QStringLiteral("delivered/s")}, {QStringLiteral("p50")}, {QStringLiteral("p99")},
                  {QStringLiteral("KiB/conn")}, {QStringLiteral("server us/delivery")}});
     for (qsizetype i = 0; i < duplex.size(); ++i) {
         const ScaleRow &d = duplex.at(i);
         const ScaleRow &p = peer.at(i);
         table.addRow({protocol::transportLabel(d.transport), QString::number(d.subscribers),
-                      figure(ratio(d.perSecond, p.perSecond), 2), figure(ratio(d.p50Ms, p.p50Ms), 2),
-                      figure(ratio(d.p99Ms, p.p99Ms), 2), figure(ratio(d.rssPerConnectionBytes, p.rssPerConnectionBytes), 2),
-                      figure(ratio(d.cpuMicrosPerDelivery, p.cpuMicrosPerDelivery), 2)});
+                      load::figure(load::ratio(d.perSecond, p.perSecond), 2), load::figure(load::ratio(d.p50Ms, p.p50Ms), 2),
+                      load::figure(load::ratio(d.p99Ms, p.p99Ms), 2), load::figure(load::ratio(d.rssPerConnectionBytes, p.rssPerConnectionBytes), 2),
+                      load::figure(load::ratio(d.cpuMicrosPerDelivery, p.cpuMicrosPerDelivery), 2)});
     }
     return table;
 }
@@ -112,20 +112,20 @@ QJsonObject scaleJson(const ScaleRow &row)
                        {QStringLiteral("delivered"), row.delivered},
                        {QStringLiteral("lost"), row.lost},
                        {QStringLiteral("duplicated"), row.duplicated},
-                       {QStringLiteral("deliveredPerSecond"), jsonFigure(row.perSecond)},
-                       {QStringLiteral("p50Ms"), jsonFigure(row.p50Ms)},
-                       {QStringLiteral("p99Ms"), jsonFigure(row.p99Ms)},
-                       {QStringLiteral("rssPerConnectionBytes"), jsonFigure(row.rssPerConnectionBytes)},
-                       {QStringLiteral("serverCpuMicrosPerDelivery"), jsonFigure(row.cpuMicrosPerDelivery)}};
+                       {QStringLiteral("deliveredPerSecond"), load::jsonFigure(row.perSecond)},
+                       {QStringLiteral("p50Ms"), load::jsonFigure(row.p50Ms)},
+                       {QStringLiteral("p99Ms"), load::jsonFigure(row.p99Ms)},
+                       {QStringLiteral("rssPerConnectionBytes"), load::jsonFigure(row.rssPerConnectionBytes)},
+                       {QStringLiteral("serverCpuMicrosPerDelivery"), load::jsonFigure(row.cpuMicrosPerDelivery)}};
 }
 
 QJsonObject ratioJson(const ScaleRow &duplex, const ScaleRow &peer)
 {
-    return QJsonObject{{QStringLiteral("deliveredPerSecond"), jsonFigure(ratio(duplex.perSecond, peer.perSecond))},
-                       {QStringLiteral("p50Ms"), jsonFigure(ratio(duplex.p50Ms, peer.p50Ms))},
-                       {QStringLiteral("p99Ms"), jsonFigure(ratio(duplex.p99Ms, peer.p99Ms))},
-                       {QStringLiteral("rssPerConnectionBytes"), jsonFigure(ratio(duplex.rssPerConnectionBytes, peer.rssPerConnectionBytes))},
-                       {QStringLiteral("serverCpuMicrosPerDelivery"), jsonFigure(ratio(duplex.cpuMicrosPerDelivery, peer.cpuMicrosPerDelivery))}};
+    return QJsonObject{{QStringLiteral("deliveredPerSecond"), load::jsonFigure(load::ratio(duplex.perSecond, peer.perSecond))},
+                       {QStringLiteral("p50Ms"), load::jsonFigure(load::ratio(duplex.p50Ms, peer.p50Ms))},
+                       {QStringLiteral("p99Ms"), load::jsonFigure(load::ratio(duplex.p99Ms, peer.p99Ms))},
+                       {QStringLiteral("rssPerConnectionBytes"), load::jsonFigure(load::ratio(duplex.rssPerConnectionBytes, peer.rssPerConnectionBytes))},
+                       {QStringLiteral("serverCpuMicrosPerDelivery"), load::jsonFigure(load::ratio(duplex.cpuMicrosPerDelivery, peer.cpuMicrosPerDelivery))}};
 }
 
 } // namespace

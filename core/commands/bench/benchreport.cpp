@@ -1,7 +1,7 @@
 #include "bench/benchreport.h"
 
-#include "bench/figure.h"
-#include "bench/table.h"
+#include "load/figure.h"
+#include "load/table.h"
 #include "protocol/transport.h"
 
 #include <QJsonArray>
@@ -32,8 +32,8 @@ QString byNode(const QMap<QString, int> &clients)
 
 QString BenchReport::toMarkdown() const
 {
-    using A = Table::Align;
-    Table table({{QStringLiteral("transport"), A::Left}, {QStringLiteral("clients")}, {QStringLiteral("delivered / expected")},
+    using A = load::Table::Align;
+    load::Table table({{QStringLiteral("transport"), A::Left}, {QStringLiteral("clients")}, {QStringLiteral("delivered / expected")},
                  {QStringLiteral("delivered/s")}, {QStringLiteral("lost")}, {QStringLiteral("dup")}, {QStringLiteral("out of order")},
                  {QStringLiteral("latency p50 / p99 / max (ms)")}, {QStringLiteral("inter-message mean (ms)")},
                  {QStringLiteral("spread over clients (ms)")}, {QStringLiteral("jitter in a client (ms)")},
@@ -43,13 +43,13 @@ QString BenchReport::toMarkdown() const
         const load::TransportSummary &s = t.summary;
         const load::LatencyPercentiles p = load::percentilesOf(s.latency);
         table.addRow({protocol::transportLabel(s.transport), QString::number(s.clients),
-                      QStringLiteral("%1 / %2").arg(s.delivered).arg(s.expected), figure(s.throughputPerSec, 0),
+                      QStringLiteral("%1 / %2").arg(s.delivered).arg(s.expected), load::figure(s.throughputPerSec, 0),
                       QString::number(s.lost), QString::number(s.duplicated), QString::number(s.outOfOrder),
-                      QStringLiteral("%1 / %2 / %3").arg(figure(p.p50Ms, 2), figure(p.p99Ms, 2), figure(p.maxMs, 2)),
-                      figure(s.meanInterMessageMs, 3), figure(t.interMessageSpreadMs, 3), figure(t.detail.jitterMs, 2),
+                      QStringLiteral("%1 / %2 / %3").arg(load::figure(p.p50Ms, 2), load::figure(p.p99Ms, 2), load::figure(p.maxMs, 2)),
+                      load::figure(s.meanInterMessageMs, 3), load::figure(t.interMessageSpreadMs, 3), load::figure(t.detail.jitterMs, 2),
                       t.detail.polls < 0 ? QStringLiteral("-") : QString::number(t.detail.polls),
-                      t.detail.polls < 0 ? QStringLiteral("-") : figure(pollsPerMessage(t), 3),
-                      figure(t.nodeCpuPerDeliveryUs, 2), figure(t.nodeRssPerClientKiB, 1)});
+                      t.detail.polls < 0 ? QStringLiteral("-") : load::figure(pollsPerMessage(t), 3),
+                      load::figure(t.nodeCpuPerDeliveryUs, 2), load::figure(t.nodeRssPerClientKiB, 1)});
     }
     QStringList lines{title, table.toMarkdown()};
     for (const Transport &t : transports) {
@@ -58,7 +58,7 @@ QString BenchReport::toMarkdown() const
                      .arg(t.summary.reconnects).arg(t.summary.errors).arg(t.detail.foreign);
     }
     lines << QStringLiteral("%1 published in %2 s; server CPU per delivered message %3 us; bench process CPU while publishing %4% of a core")
-                 .arg(published).arg(figure(publishSeconds, 2), figure(serverCpuPerDeliveryUs, 2), figure(benchCpuPercent, 0));
+                 .arg(published).arg(load::figure(publishSeconds, 2), load::figure(serverCpuPerDeliveryUs, 2), load::figure(benchCpuPercent, 0));
     return lines.join(QLatin1Char('\n'));
 }
 
@@ -77,32 +77,32 @@ QByteArray BenchReport::toJson() const
             {QStringLiteral("clientsByNode"), nodes},
             {QStringLiteral("expected"), s.expected},
             {QStringLiteral("delivered"), s.delivered},
-            {QStringLiteral("deliveredPerSecond"), jsonFigure(s.throughputPerSec)},
+            {QStringLiteral("deliveredPerSecond"), load::jsonFigure(s.throughputPerSec)},
             {QStringLiteral("lost"), s.lost},
             {QStringLiteral("duplicates"), s.duplicated},
             {QStringLiteral("outOfOrder"), s.outOfOrder},
             {QStringLiteral("reconnects"), s.reconnects},
             {QStringLiteral("errors"), s.errors},
             {QStringLiteral("foreign"), t.detail.foreign},
-            {QStringLiteral("latencyMs"), QJsonObject{{QStringLiteral("p50"), jsonFigure(p.p50Ms)},
-                                                      {QStringLiteral("p99"), jsonFigure(p.p99Ms)},
-                                                      {QStringLiteral("max"), jsonFigure(p.maxMs)},
-                                                      {QStringLiteral("mean"), jsonFigure(s.latency.isEmpty() ? std::nan("") : s.latency.mean() / 1000.0)}}},
-            {QStringLiteral("interMessageMs"), QJsonObject{{QStringLiteral("mean"), jsonFigure(s.meanInterMessageMs)},
-                                                           {QStringLiteral("spreadOverClients"), jsonFigure(t.interMessageSpreadMs)},
-                                                           {QStringLiteral("jitterInClient"), jsonFigure(t.detail.jitterMs)}}},
+            {QStringLiteral("latencyMs"), QJsonObject{{QStringLiteral("p50"), load::jsonFigure(p.p50Ms)},
+                                                      {QStringLiteral("p99"), load::jsonFigure(p.p99Ms)},
+                                                      {QStringLiteral("max"), load::jsonFigure(p.maxMs)},
+                                                      {QStringLiteral("mean"), load::jsonFigure(s.latency.isEmpty() ? std::nan("") : s.latency.mean() / 1000.0)}}},
+            {QStringLiteral("interMessageMs"), QJsonObject{{QStringLiteral("mean"), load::jsonFigure(s.meanInterMessageMs)},
+                                                           {QStringLiteral("spreadOverClients"), load::jsonFigure(t.interMessageSpreadMs)},
+                                                           {QStringLiteral("jitterInClient"), load::jsonFigure(t.detail.jitterMs)}}},
             {QStringLiteral("polls"), t.detail.polls < 0 ? QJsonValue() : QJsonValue(t.detail.polls)},
-            {QStringLiteral("pollsPerMessage"), jsonFigure(pollsPerMessage(t))},
-            {QStringLiteral("nodeCpuPerMessageUs"), jsonFigure(t.nodeCpuPerDeliveryUs)},
-            {QStringLiteral("nodeRssPerClientKiB"), jsonFigure(t.nodeRssPerClientKiB)},
+            {QStringLiteral("pollsPerMessage"), load::jsonFigure(pollsPerMessage(t))},
+            {QStringLiteral("nodeCpuPerMessageUs"), load::jsonFigure(t.nodeCpuPerDeliveryUs)},
+            {QStringLiteral("nodeRssPerClientKiB"), load::jsonFigure(t.nodeRssPerClientKiB)},
         });
     }
     const QJsonObject object{
         {QStringLiteral("title"), title},
         {QStringLiteral("published"), published},
-        {QStringLiteral("publishSeconds"), jsonFigure(publishSeconds)},
-        {QStringLiteral("serverCpuPerMessageUs"), jsonFigure(serverCpuPerDeliveryUs)},
-        {QStringLiteral("benchCpuPercent"), jsonFigure(benchCpuPercent)},
+        {QStringLiteral("publishSeconds"), load::jsonFigure(publishSeconds)},
+        {QStringLiteral("serverCpuPerMessageUs"), load::jsonFigure(serverCpuPerDeliveryUs)},
+        {QStringLiteral("benchCpuPercent"), load::jsonFigure(benchCpuPercent)},
         {QStringLiteral("transports"), rows},
         {QStringLiteral("passed"), passed()},
         {QStringLiteral("failures"), QJsonArray::fromStringList(failures)},

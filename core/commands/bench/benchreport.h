@@ -1,6 +1,6 @@
 #pragma once
 
-#include "load/loadreport.h"
+#include "load/transportreport.h"
 #include "loadgen/subscriberpool.h"
 
 #include <QByteArray>

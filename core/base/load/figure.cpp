@@ -1,12 +1,14 @@
-#include "bench/figure.h"
+#include "load/figure.h"
+
+#include "load/fixednumber.h"
 
 #include <cmath>
 
-namespace duplex::bench {
+namespace duplex::load {
 
 QString figure(double value, int decimals)
 {
-    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("n/a");
+    return std::isfinite(value) ? QString::fromLatin1(fixedNumber(value, decimals)) : QStringLiteral("n/a");
 }
 
 QJsonValue jsonFigure(double value)
@@ -19,4 +21,4 @@ double ratio(double duplex, double peer)
     return std::isfinite(duplex) && std::isfinite(peer) && peer != 0 ? duplex / peer : std::nan("");
 }
 
-} // namespace duplex::bench
+} // namespace duplex::load

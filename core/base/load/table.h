@@ -4,11 +4,11 @@
 #include <QString>
 #include <QStringList>
 
-namespace duplex::bench {
+namespace duplex::load {
 
-// A table of a bench's figures as Markdown, its columns padded so that it also reads in a
-// terminal: every table the benches print (a run's report, the scale rows, the ratios)
-// goes through here.
+// A table of figures as Markdown, its columns padded so that it also reads in a terminal:
+// every table the load generator and the benches print (the load summary, a bench run's
+// report, the scale rows, the ratios) goes through here.
 class Table final
 {
 public:
@@ -32,4 +32,4 @@ private:
     QList<QStringList> m_rows;
 };
 
-} // namespace duplex::bench
+} // namespace duplex::load

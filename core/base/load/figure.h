@@ -3,12 +3,12 @@
 #include <QJsonValue>
 #include <QString>
 
-namespace duplex::bench {
+namespace duplex::load {
 
-// A bench's figures are doubles, NaN (or infinite) where nothing was measured; this is
-// how they print.
+// Measured figures are doubles, NaN (or infinite) where nothing was measured; this is how
+// the tables and the benches' JSON print them.
 
-// With `decimals` decimals, or "n/a".
+// With `decimals` decimals (as fixedNumber: never "-0.00"), or "n/a".
 QString figure(double value, int decimals);
 
 // The number, or null.
@@ -17,4 +17,4 @@ QJsonValue jsonFigure(double value);
 // duplex / peer, or NaN when either is unknown or the peer's figure is 0.
 double ratio(double duplex, double peer);
 
-} // namespace duplex::bench
+} // namespace duplex::load

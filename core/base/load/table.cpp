@@ -1,8 +1,8 @@
-#include "bench/table.h"
+#include "load/table.h"
 
 #include <algorithm>
 
-namespace duplex::bench {
+namespace duplex::load {
 
 Table::Table(QList<Column> columns)
     : m_columns(std::move(columns))
@@ -46,4 +46,4 @@ QString Table::toMarkdown() const
     return lines.join(QLatin1Char('\n'));
 }
 
-} // namespace duplex::bench
+} // namespace duplex::load
