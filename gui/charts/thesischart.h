@@ -1,6 +1,7 @@
 #pragma once
 
 #include "load/intermessageseries.h"
+#include "protocol/transport.h"
 
 #include <QList>
 #include <QPair>
@@ -16,7 +17,7 @@ namespace duplex::gui {
 class ThesisChart final
 {
 public:
-    using Series = QList<QPair<QString, QList<load::IterationRow>>>; // per transport
+    using Series = QList<QPair<protocol::Transport, QList<load::IterationRow>>>; // per transport
 
     // A new chart (the caller owns it) of `series`.
     static QChart *build(const Series &series, const QString &title);

@@ -1,15 +1,10 @@
 #include "charts/transportcolour.h"
 
-#include "protocol/transport.h"
-
 namespace duplex::gui {
 
-QColor transportColour(QStringView transportName)
+QColor transportColour(protocol::Transport transport)
 {
-    const std::optional<protocol::Transport> transport = protocol::transportFromName(transportName);
-    if (!transport)
-        return QColor(0x2c, 0xa0, 0x2c);
-    switch (*transport) {
+    switch (transport) {
     case protocol::Transport::WebSocket:
         return QColor(0x1f, 0x77, 0xb4);
     case protocol::Transport::Comet:

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <QColor>
-#include <QStringView>
+#include "protocol/transport.h"
 
 namespace duplex::gui {
 
 // One colour per transport everywhere in Duplex's charts, so the live figure and the
-// report read alike: WebSocket blue, Comet orange, anything else (a peer) green.
-QColor transportColour(QStringView transportName);
+// report read alike: WebSocket blue, Comet orange.
+QColor transportColour(protocol::Transport transport);
 
 } // namespace duplex::gui

@@ -48,7 +48,7 @@ LatencyHistogramChart::LatencyHistogramChart(QWidget *parent)
             QToolTip::hideText();
             return;
         }
-        const QString transport = m_sets.key(set);
+        const protocol::Transport transport = m_sets.key(set);
         const QList<qint64> counts = bandCounts(transport);
         QToolTip::showText(QCursor::pos(), tr("%1, %2 ms: %3% (%4 messages)")
                                                .arg(set->label(), bandLabels().value(index))
@@ -69,7 +69,7 @@ QStringList LatencyHistogramChart::bandLabels()
     return labels;
 }
 
-QList<qint64> LatencyHistogramChart::bandCounts(const QString &transport) const
+QList<qint64> LatencyHistogramChart::bandCounts(protocol::Transport transport) const
 {
     const auto it = m_totals.constFind(transport);
     if (it == m_totals.cend())

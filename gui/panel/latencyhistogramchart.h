@@ -2,8 +2,9 @@
 
 #include "load/latencyhistogram.h"
 #include "load/intervaljson.h"
+#include "protocol/transport.h"
 
-#include <QHash>
+#include <QMap>
 #include <QWidget>
 
 class QBarSeries;
@@ -30,7 +31,7 @@ public:
 
     // The band labels, and one transport's message count per band (empty when unseen).
     static QStringList bandLabels();
-    QList<qint64> bandCounts(const QString &transport) const;
+    QList<qint64> bandCounts(protocol::Transport transport) const;
     QChartView *view() const { return m_view; }
 
 private:
@@ -40,8 +41,8 @@ private:
     QChartView *m_view;
     QBarSeries *m_bars;
     QValueAxis *m_axisY;
-    QHash<QString, load::LatencyHistogram> m_totals;
-    QHash<QString, QBarSet *> m_sets;
+    QMap<protocol::Transport, load::LatencyHistogram> m_totals;
+    QMap<protocol::Transport, QBarSet *> m_sets;
 };
 
 } // namespace duplex::gui

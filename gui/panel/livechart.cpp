@@ -34,9 +34,9 @@ QString metricName(LiveChart::Metric metric)
     return {};
 }
 
-QString keyOf(const QString &transport, LiveChart::Metric metric)
+QString keyOf(protocol::Transport transport, LiveChart::Metric metric)
 {
-    return transport + QLatin1Char('/') + metricName(metric);
+    return protocol::transportName(transport) + QLatin1Char('/') + metricName(metric);
 }
 
 } // namespace
@@ -81,12 +81,12 @@ void LiveChart::clear()
     rescale();
 }
 
-QLineSeries *LiveChart::series(const QString &transport, Metric metric) const
+QLineSeries *LiveChart::series(protocol::Transport transport, Metric metric) const
 {
     return m_series.value(keyOf(transport, metric));
 }
 
-QLineSeries *LiveChart::ensureSeries(const QString &transport, Metric metric)
+QLineSeries *LiveChart::ensureSeries(protocol::Transport transport, Metric metric)
 {
     const QString key = keyOf(transport, metric);
     if (QLineSeries *existing = m_series.value(key))
@@ -114,7 +114,7 @@ QLineSeries *LiveChart::ensureSeries(const QString &transport, Metric metric)
     return series;
 }
 
-void LiveChart::append(const QString &transport, Metric metric, double x, double y)
+void LiveChart::append(protocol::Transport transport, Metric metric, double x, double y)
 {
     // NaN: the interval had no value (nothing received); a gap is better than a fake zero.
     if (std::isnan(y))
@@ -130,7 +130,7 @@ void LiveChart::addInterval(const load::IntervalParse &interval)
     const double x = interval.elapsedMs / 1000.0;
     m_maxX = std::max(m_maxX, x);
     for (const load::ParsedTransportInterval &t : interval.transports) {
-        const QString &name = t.interval.transport;
+        const protocol::Transport name = t.interval.transport;
         append(name, Metric::P50, x, t.percentiles.p50Ms);
         append(name, Metric::P99, x, t.percentiles.p99Ms);
         append(name, Metric::InterMessage, x, t.interval.meanInterMessageMs);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "load/intervaljson.h"
+#include "protocol/transport.h"
 
 #include <QHash>
 #include <QWidget>
@@ -31,7 +32,7 @@ public:
     void addFaultMarker(double seconds, const QString &label);
 
     // The series of one transport and metric; nullptr when none was seen yet.
-    QLineSeries *series(const QString &transport, Metric metric) const;
+    QLineSeries *series(protocol::Transport transport, Metric metric) const;
     int faultMarkerCount() const { return int(m_markers.size()); }
     QChartView *view() const { return m_view; }
 
@@ -40,15 +41,15 @@ public:
     bool exportCsv(const QString &path, QString *error) const;
 
 private:
-    QLineSeries *ensureSeries(const QString &transport, Metric metric);
-    void append(const QString &transport, Metric metric, double x, double y);
+    QLineSeries *ensureSeries(protocol::Transport transport, Metric metric);
+    void append(protocol::Transport transport, Metric metric, double x, double y);
     void rescale();
 
     QChart *m_chart;
     QChartView *m_view;
     QValueAxis *m_axisX;
     QValueAxis *m_axisY;
-    QHash<QString, QLineSeries *> m_series; // key: transport + '/' + metric
+    QHash<QString, QLineSeries *> m_series; // key: transport name + '/' + metric
     QList<QLineSeries *> m_markers;
     double m_maxX = 0;
     double m_maxY = 0;

@@ -1,5 +1,7 @@
 #include "panel/loadform.h"
 
+#include "protocol/transport.h"
+
 #include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -124,9 +126,9 @@ loadgen::LoadOptions LoadForm::options() const
     loadgen::LoadOptions options;
     options.transports.clear();
     if (m_ws->isChecked())
-        options.transports << QStringLiteral("ws");
+        options.transports << protocol::Transport::WebSocket;
     if (m_comet->isChecked())
-        options.transports << QStringLiteral("comet");
+        options.transports << protocol::Transport::Comet;
     options.clients = m_clients->value();
     options.publishers = m_publishers->value();
     options.rate = m_rate->value();
@@ -140,8 +142,8 @@ loadgen::LoadOptions LoadForm::options() const
 
 void LoadForm::setOptions(const loadgen::LoadOptions &options)
 {
-    m_ws->setChecked(options.transports.contains(QStringLiteral("ws")));
-    m_comet->setChecked(options.transports.contains(QStringLiteral("comet")));
+    m_ws->setChecked(options.transports.contains(protocol::Transport::WebSocket));
+    m_comet->setChecked(options.transports.contains(protocol::Transport::Comet));
     m_clients->setValue(options.clients);
     m_publishers->setValue(options.publishers);
     m_rate->setValue(options.rate);
@@ -155,7 +157,7 @@ void LoadForm::setOptions(const loadgen::LoadOptions &options)
 void LoadForm::applyThesisPreset()
 {
     loadgen::LoadOptions options;
-    options.transports = {QStringLiteral("ws"), QStringLiteral("comet")};
+    options.transports = {protocol::Transport::WebSocket, protocol::Transport::Comet};
     options.clients = 100;
     options.messages = 100;
     options.size = 16;
@@ -234,7 +236,10 @@ void LoadForm::saveSettings() const
     const loadgen::LoadOptions o = options();
     QSettings settings;
     settings.beginGroup(QStringLiteral("load"));
-    settings.setValue(QStringLiteral("transports"), o.transports);
+    QStringList transports;
+    for (const protocol::Transport transport : o.transports)
+        transports << protocol::transportName(transport);
+    settings.setValue(QStringLiteral("transports"), transports);
     settings.setValue(QStringLiteral("clients"), o.clients);
     settings.setValue(QStringLiteral("publishers"), o.publishers);
     settings.setValue(QStringLiteral("rate"), o.rate);
@@ -252,7 +257,14 @@ void LoadForm::restoreSettings()
     if (!settings.contains(QStringLiteral("clients")))
         return;
     loadgen::LoadOptions o = options();
-    o.transports = settings.value(QStringLiteral("transports"), o.transports).toStringList();
+    // Names, so a settings file stays readable; one that names no transport keeps the form's.
+    QList<protocol::Transport> transports;
+    for (const QString &name : settings.value(QStringLiteral("transports")).toStringList()) {
+        if (const std::optional<protocol::Transport> transport = protocol::transportFromName(name))
+            transports << *transport;
+    }
+    if (!transports.isEmpty())
+        o.transports = transports;
     o.clients = settings.value(QStringLiteral("clients"), o.clients).toInt();
     o.publishers = settings.value(QStringLiteral("publishers"), o.publishers).toInt();
     o.rate = settings.value(QStringLiteral("rate"), o.rate).toDouble();

@@ -43,6 +43,7 @@ using duplex::control::Cluster;
 using duplex::gui::LiveChart;
 using duplex::gui::MainWindow;
 using duplex::gui::ProcessTableModel;
+using duplex::protocol::Transport;
 
 class TestPanel final : public QObject
 {
@@ -187,7 +188,7 @@ void TestPanel::restartButtonRestartsANode()
 void TestPanel::loadIsChartedAndKillIsMarked()
 {
     duplex::loadgen::LoadOptions options;
-    options.transports = {QStringLiteral("ws"), QStringLiteral("comet")};
+    options.transports = {Transport::WebSocket, Transport::Comet};
     options.clients = 10;
     options.messages = 50;
     options.rate = 20; // 2.5 s: several intervals, and time to kill a node mid-run
@@ -205,8 +206,8 @@ void TestPanel::loadIsChartedAndKillIsMarked()
 
     // Once messages flow, kill a WebSocket node: its clients move to the other one.
     LiveChart *chart = m_window->loadPanel()->liveChart();
-    QTRY_VERIFY_WITH_TIMEOUT(chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)
-                                 && chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)->count() > 0,
+    QTRY_VERIFY_WITH_TIMEOUT(chart->series(Transport::WebSocket, LiveChart::Metric::P50)
+                                 && chart->series(Transport::WebSocket, LiveChart::Metric::P50)->count() > 0,
                              30000);
     const int row = m_window->processModel()->rowOf(QStringLiteral("ws-2"));
     QVERIFY(row >= 0);
@@ -241,17 +242,17 @@ void TestPanel::loadIsChartedAndKillIsMarked()
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() > 0, 90000);
     QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
     QVERIFY(intervals.count() > 0);
-    for (const QString &transport : {QStringLiteral("ws"), QStringLiteral("comet")}) {
+    for (const Transport transport : duplex::protocol::kTransports) {
         QLineSeries *p50 = chart->series(transport, LiveChart::Metric::P50);
-        QVERIFY2(p50 && p50->count() > 0, qPrintable(transport));
+        QVERIFY2(p50 && p50->count() > 0, qPrintable(duplex::protocol::transportName(transport)));
         QVERIFY(chart->series(transport, LiveChart::Metric::P99));
         QVERIFY(chart->series(transport, LiveChart::Metric::InterMessage));
     }
-    QCOMPARE(chart->series(QStringLiteral("ws"), LiveChart::Metric::P50)->color(), QColor(0x1f, 0x77, 0xb4));
-    QCOMPARE(chart->series(QStringLiteral("comet"), LiveChart::Metric::P50)->color(), QColor(0xff, 0x7f, 0x0e));
+    QCOMPARE(chart->series(Transport::WebSocket, LiveChart::Metric::P50)->color(), QColor(0x1f, 0x77, 0xb4));
+    QCOMPARE(chart->series(Transport::Comet, LiveChart::Metric::P50)->color(), QColor(0xff, 0x7f, 0x0e));
     // The histogram view counted every message each transport delivered (10 clients x 50),
     // in the bands the chart shows.
-    for (const QString &transport : {QStringLiteral("ws"), QStringLiteral("comet")}) {
+    for (const Transport transport : duplex::protocol::kTransports) {
         const QList<qint64> bands = m_window->loadPanel()->histogramChart()->bandCounts(transport);
         QCOMPARE(bands.size(), duplex::gui::LatencyHistogramChart::bandLabels().size());
         QCOMPARE(std::accumulate(bands.cbegin(), bands.cend(), qint64(0)), qint64(10 * 50));
@@ -371,7 +372,7 @@ void TestPanel::formValuesAreRemembered()
     const duplex::loadgen::LoadOptions options = form.options();
     QCOMPARE(options.clients, 10);
     QCOMPARE(options.messages, qint64(50));
-    QCOMPARE(options.transports, QStringList({QStringLiteral("ws"), QStringLiteral("comet")}));
+    QCOMPARE(options.transports, (QList<Transport>{Transport::WebSocket, Transport::Comet}));
     QVERIFY(options.spreadSources);
 
     form.applyThesisPreset();

@@ -46,7 +46,7 @@ LoadgenResult collect(QProcess &process)
     return r;
 }
 
-const duplex::load::ParsedTransportSummary *transport(const LoadgenResult &r, const QString &name)
+const duplex::load::ParsedTransportSummary *transport(const LoadgenResult &r, duplex::protocol::Transport name)
 {
     for (const auto &t : r.summary.transports) {
         if (t.summary.transport == name)
@@ -62,9 +62,9 @@ void verifySmallRun(const LoadgenResult &r, const QString &csvPath)
     QVERIFY2(r.exitCode == 0, r.stderrText.constData());
     QVERIFY2(r.summary.status == duplex::load::SummaryParse::Status::Ok, qPrintable(r.summary.error));
 
-    for (const QString &name : {QStringLiteral("ws"), QStringLiteral("comet")}) {
+    for (const duplex::protocol::Transport name : duplex::protocol::kTransports) {
         const auto *t = transport(r, name);
-        QVERIFY2(t, qPrintable(name));
+        QVERIFY2(t, qPrintable(duplex::protocol::transportName(name)));
         QCOMPARE(t->summary.clients, 20);
         QCOMPARE(t->summary.expected, qint64(20 * 200));
         QCOMPARE(t->summary.delivered, qint64(20 * 200));
@@ -219,8 +219,8 @@ void TestLoadgen::killedNodesMidRunLoseNothing()
     QVERIFY2(r.exitCode == 0, r.stderrText.constData());
     QVERIFY2(r.summary.status == duplex::load::SummaryParse::Status::Ok, qPrintable(r.summary.error));
 
-    const auto *ws = transport(r, QStringLiteral("ws"));
-    const auto *comet = transport(r, QStringLiteral("comet"));
+    const auto *ws = transport(r, duplex::protocol::Transport::WebSocket);
+    const auto *comet = transport(r, duplex::protocol::Transport::Comet);
     QVERIFY(ws && comet);
     // The WebSocket clients of the dead node came back through the other one...
     QVERIFY2(ws->summary.reconnects > 0, r.lines.last().constData());
@@ -229,7 +229,7 @@ void TestLoadgen::killedNodesMidRunLoseNothing()
     for (int i = 0; i + 1 < r.lines.size(); ++i) {
         const duplex::load::IntervalParse line = duplex::load::parseIntervalJsonLine(r.lines.at(i));
         for (const auto &t : line.transports) {
-            if (t.interval.transport == QLatin1String("ws"))
+            if (t.interval.transport == duplex::protocol::Transport::WebSocket)
                 streamedReconnects += t.interval.reconnects;
         }
     }

@@ -48,7 +48,7 @@ private:
     duplex::loadgen::LoadOptions baseOptions(const QString &channel) const
     {
         duplex::loadgen::LoadOptions o;
-        o.transports = {QStringLiteral("ws"), QStringLiteral("comet")};
+        o.transports = {duplex::protocol::Transport::WebSocket, duplex::protocol::Transport::Comet};
         o.clients = 10;
         o.rate = 100;
         o.port = m_cluster->port();

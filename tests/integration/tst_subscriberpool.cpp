@@ -62,7 +62,7 @@ void TestSubscriberPool::publish(qint64 counter)
 void TestSubscriberPool::failedPublishesDoNotCountTowardTheDrain()
 {
     duplex::loadgen::LoadOptions options;
-    options.transports = {QStringLiteral("ws")};
+    options.transports = {duplex::protocol::Transport::WebSocket};
     options.clients = 1;
     options.channel = QStringLiteral("pool");
     options.port = m_cluster->port();

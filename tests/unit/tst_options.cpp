@@ -10,6 +10,7 @@
 using duplex::app::ServerOptionsParse;
 using duplex::app::parseServerOptions;
 using duplex::util::Role;
+using duplex::protocol::Transport;
 using duplex::ctl::CtlParse;
 using duplex::nginx::CometBalance;
 
@@ -174,7 +175,7 @@ void TestOptions::loadgenGood()
     using duplex::loadgen::LoadOptionsParse;
     const LoadOptionsParse defaults = duplex::loadgen::parseLoadOptions({QStringLiteral("duplex-loadgen")});
     QVERIFY2(defaults.status == LoadOptionsParse::Status::Ok, qPrintable(defaults.text));
-    QCOMPARE(defaults.options.transports, QStringList{QStringLiteral("ws")});
+    QCOMPARE(defaults.options.transports, QList<Transport>{Transport::WebSocket});
     QCOMPARE(defaults.options.port, quint16(8080));
     QCOMPARE(defaults.options.size, 16);
     QCOMPARE(defaults.options.procs, 1);
@@ -192,7 +193,7 @@ void TestOptions::loadgenGood()
                        "--ramp 200 --interval 1000 --csv /tmp/x.csv --grace 0 --connect-timeout 60 --procs 2 --protocol nchan")));
     QVERIFY2(r.status == LoadOptionsParse::Status::Ok, qPrintable(r.text));
     const auto &o = r.options;
-    QCOMPARE(o.transports, (QStringList{QStringLiteral("comet"), QStringLiteral("ws")}));
+    QCOMPARE(o.transports, (QList<Transport>{Transport::Comet, Transport::WebSocket}));
     QCOMPARE(o.clients, 1000);
     QCOMPARE(o.publishers, 4);
     QCOMPARE(o.rate, 250.5);
@@ -285,7 +286,7 @@ void TestOptions::loadgenRoundTrip_data()
 
     LoadOptions everything;
     everything.protocol = LoadOptions::Protocol::Nchan;
-    everything.transports = {QStringLiteral("comet"), QStringLiteral("ws")};
+    everything.transports = {Transport::Comet, Transport::WebSocket};
     everything.clients = 1234;
     everything.publishers = 7;
     everything.rate = 0.1;
@@ -307,7 +308,7 @@ void TestOptions::loadgenRoundTrip_data()
     QTest::newRow("everything") << everything;
 
     LoadOptions worker;
-    worker.transports = {QStringLiteral("ws"), QStringLiteral("comet")};
+    worker.transports = {Transport::WebSocket, Transport::Comet};
     worker.host = QStringLiteral("::1");
     worker.port = 80;
     worker.procs = 3;

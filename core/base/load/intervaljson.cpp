@@ -26,7 +26,7 @@ QByteArray intervalJsonLine(qint64 elapsedMs, const QList<TransportInterval> &tr
         }
         if (!byTransport.isEmpty())
             byTransport += ',';
-        byTransport += JsonFields::quoted(t.transport) + ':' + fields.object();
+        byTransport += JsonFields::quoted(protocol::transportName(t.transport)) + ':' + fields.object();
     }
     JsonFields line;
     line.add("t", elapsedMs);
@@ -57,7 +57,10 @@ IntervalParse parseIntervalJsonLine(const QByteArray &line)
         const QJsonObject object = it.value().toObject();
         ParsedTransportInterval parsed;
         TransportInterval &t = parsed.interval;
-        t.transport = it.key();
+        const std::optional<protocol::Transport> transport = protocol::transportFromName(it.key());
+        if (!transport)
+            return fail(IntervalParse::Status::BadField, where + QStringLiteral("not a transport"));
+        t.transport = *transport;
         qint64 connected = 0;
         if (!readCount(object, "connected", &connected) || connected > std::numeric_limits<int>::max()
             || !readCount(object, "received", &t.received) || !readCount(object, "errors", &t.errors)

@@ -8,7 +8,7 @@
 
 // The load generator's interval line, once per interval (charted live by the GUI), ending
 // with '\n':
-//   {"t":<ms since start>,"transports":{"<name>":{
+//   {"t":<ms since start>,"transports":{"<transport name: ws, comet>":{
 //       "connected":<clients connected now>,"received":<messages received in the interval>,
 //       "p50":<ms>,"p90":<ms>,"p99":<ms>,"max":<ms>,   latency in the interval, null if none
 //       "interMessageMs":<ms>,                          mean delta in the interval, null if none

@@ -10,15 +10,6 @@ namespace duplex::load {
 
 namespace {
 
-QByteArray csvField(const QString &text)
-{
-    QByteArray utf8 = text.toUtf8();
-    if (!utf8.contains(',') && !utf8.contains('"') && !utf8.contains('\n') && !utf8.contains('\r'))
-        return utf8;
-    utf8.replace("\"", "\"\"");
-    return '"' + utf8 + '"';
-}
-
 QByteArray csvNumber(double value)
 {
     return std::isfinite(value) ? fixedNumber(value, 3) : QByteArray();
@@ -31,9 +22,9 @@ QByteArray csvHeader()
     return QByteArrayLiteral("iteration,transport,mean_inter_message_ms,mean_latency_ms,clients\n");
 }
 
-QByteArray csvRows(const QString &transport, const QList<IterationRow> &rows)
+QByteArray csvRows(protocol::Transport transport, const QList<IterationRow> &rows)
 {
-    const QByteArray name = csvField(transport);
+    const QByteArray name = protocol::transportName(transport).toUtf8();
     QByteArray out;
     for (const IterationRow &row : rows) {
         out += QByteArray::number(row.iteration) + ',' + name + ',' + csvNumber(row.meanInterMessageMs) + ','
@@ -76,11 +67,13 @@ CsvParse parseCsv(const QByteArray &text)
         row.clients = cells.at(4).toLongLong(&ok4);
         if (!ok1 || !ok2 || !ok3 || !ok4)
             return fail(QStringLiteral("line %1: not numbers: %2").arg(i + 1).arg(QString::fromUtf8(line)));
-        const QString transport = QString::fromUtf8(cells.at(1));
+        const std::optional<protocol::Transport> transport = protocol::transportFromName(QString::fromUtf8(cells.at(1)));
+        if (!transport)
+            return fail(QStringLiteral("line %1: not a transport: %2").arg(i + 1).arg(QString::fromUtf8(cells.at(1))));
         auto it = std::find_if(r.transports.begin(), r.transports.end(),
-                               [&transport](const auto &entry) { return entry.first == transport; });
+                               [&transport](const auto &entry) { return entry.first == *transport; });
         if (it == r.transports.end()) {
-            r.transports.append({transport, {}});
+            r.transports.append({*transport, {}});
             it = r.transports.end() - 1;
         }
         it->second.append(row);

@@ -30,7 +30,7 @@ QByteArray summaryJson(qint64 elapsedMs, const QList<TransportSummary> &transpor
             fields.add("hist", t.latency.toJson());
         if (!byTransport.isEmpty())
             byTransport += ',';
-        byTransport += JsonFields::quoted(t.transport) + ':' + fields.object();
+        byTransport += JsonFields::quoted(protocol::transportName(t.transport)) + ':' + fields.object();
     }
     JsonFields summary;
     summary.add("t", elapsedMs);
@@ -64,7 +64,10 @@ SummaryParse parseSummaryJson(const QByteArray &line)
         const QJsonObject object = it.value().toObject();
         ParsedTransportSummary parsed;
         TransportSummary &t = parsed.summary;
-        t.transport = it.key();
+        const std::optional<protocol::Transport> transport = protocol::transportFromName(it.key());
+        if (!transport)
+            return fail(SummaryParse::Status::BadField, where + QStringLiteral("not a transport"));
+        t.transport = *transport;
         qint64 clients = 0;
         if (!it.value().isObject() || !readCount(object, "clients", &clients)
             || clients > std::numeric_limits<int>::max() || !readCount(object, "expected", &t.expected)

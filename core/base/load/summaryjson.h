@@ -9,7 +9,7 @@
 #include <limits>
 
 // The load generator's summary line, once at the end, ending with '\n':
-//   {"summary":{"t":<ms since start>,"transports":{"<name>":{
+//   {"summary":{"t":<ms since start>,"transports":{"<transport name: ws, comet>":{
 //       "clients","expected","delivered","lost","duplicated","outOfOrder","reconnects",
 //       "errors",  (integers)
 //       "latencyMean","p50","p90","p99","max",   (ms, null if no latency)

@@ -17,7 +17,7 @@ QString summaryTable(const QList<TransportSummary> &transports)
                  {QStringLiteral("inter-msg ms")}, {QStringLiteral("msg/s")}, {QStringLiteral("cpu s")}});
     for (const TransportSummary &t : transports) {
         const LatencyPercentiles p = percentilesOf(t.latency);
-        table.addRow({t.transport, QString::number(t.clients), QString::number(t.expected),
+        table.addRow({protocol::transportName(t.transport), QString::number(t.clients), QString::number(t.expected),
                      QString::number(t.delivered), QString::number(t.lost), QString::number(t.duplicated),
                      QString::number(t.outOfOrder), QString::number(t.reconnects), QString::number(t.errors),
                      figure(t.latency.isEmpty() ? kNaN : t.latency.mean() / 1000.0, 2), figure(p.p50Ms, 2),

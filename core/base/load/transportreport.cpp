@@ -14,7 +14,7 @@ double usToMs(qint64 us)
 }
 
 template<typename T>
-T &entryFor(QList<T> &merged, const QString &transport)
+T &entryFor(QList<T> &merged, protocol::Transport transport)
 {
     for (T &entry : merged) {
         if (entry.transport == transport)

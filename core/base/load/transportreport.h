@@ -1,6 +1,7 @@
 #pragma once
 
 #include "load/latencyhistogram.h"
+#include "protocol/transport.h"
 
 #include <QList>
 #include <QString>
@@ -28,7 +29,7 @@ LatencyPercentiles percentilesOf(const LatencyHistogram &histogram);
 
 struct TransportInterval
 {
-    QString transport;
+    protocol::Transport transport = protocol::Transport::WebSocket;
     int connected = 0;
     qint64 received = 0;
     LatencyHistogram latency; // this interval only
@@ -44,7 +45,7 @@ QList<TransportInterval> mergeIntervals(const QList<QList<TransportInterval>> &w
 
 struct TransportSummary
 {
-    QString transport;
+    protocol::Transport transport = protocol::Transport::WebSocket;
     int clients = 0;
     qint64 expected = 0;
     qint64 delivered = 0;

@@ -33,10 +33,4 @@ std::optional<Transport> transportFromName(QStringView name)
     return std::nullopt;
 }
 
-QString transportLabel(QStringView name)
-{
-    const std::optional<Transport> transport = transportFromName(name);
-    return transport ? transportLabel(*transport) : name.toString();
-}
-
 } // namespace duplex::protocol

@@ -22,8 +22,4 @@ QString transportLabel(Transport transport);
 // The transport a name stands for; nothing for any other text.
 std::optional<Transport> transportFromName(QStringView name);
 
-// The label of a transport given by name, or the name itself where it names none (a
-// peer's rows, such as nchan's).
-QString transportLabel(QStringView name);
-
 } // namespace duplex::protocol

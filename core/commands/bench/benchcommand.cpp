@@ -38,7 +38,7 @@ loadgen::LoadOptions baseLoad()
 // One scale row's figures: the run's first (only) transport.
 struct ScaleRow
 {
-    QString transport;
+    protocol::Transport transport = protocol::Transport::WebSocket;
     int subscribers = 0;
     qint64 expected = 0;
     qint64 delivered = 0;
@@ -106,7 +106,7 @@ load::Table ratioTable(const QList<ScaleRow> &duplex, const QList<ScaleRow> &pee
 
 QJsonObject scaleJson(const ScaleRow &row)
 {
-    return QJsonObject{{QStringLiteral("transport"), row.transport},
+    return QJsonObject{{QStringLiteral("transport"), protocol::transportName(row.transport)},
                        {QStringLiteral("subscribers"), row.subscribers},
                        {QStringLiteral("expected"), row.expected},
                        {QStringLiteral("delivered"), row.delivered},
@@ -153,8 +153,7 @@ QList<BenchCommand::Cell> BenchCommand::thesisCells() const
                                     "2 WebSocket + 2 Comet nodes behind nginx (Comet clients spread over 16 source addresses).")
                          .arg(m_config.clients).arg(m_config.iterations).arg(m_config.size).arg(m_config.intervalMs);
     loadgen::LoadOptions &load = cell.run.load = baseLoad();
-    load.transports = QStringList{protocol::transportName(protocol::Transport::WebSocket),
-                                  protocol::transportName(protocol::Transport::Comet)};
+    load.transports = {protocol::Transport::WebSocket, protocol::Transport::Comet};
     load.clients = m_config.clients;
     load.messages = m_config.iterations;
     load.rate = 1000.0 / m_config.intervalMs;
@@ -179,7 +178,7 @@ QList<BenchCommand::Cell> BenchCommand::scaleCells() const
                 cell.run.target.nginxProgram = m_config.nginxProgram;
                 cell.run.title = QStringLiteral("%1 subscribers over %2").arg(subscribers).arg(protocol::transportLabel(transport));
                 loadgen::LoadOptions &load = cell.run.load = baseLoad();
-                load.transports = QStringList{protocol::transportName(transport)};
+                load.transports = {transport};
                 load.clients = subscribers;
                 load.rate = m_config.rate;
                 load.durationSeconds = m_config.durationSeconds;

@@ -72,7 +72,7 @@ QByteArray BenchReport::toJson() const
         for (auto it = t.detail.clientsByNode.cbegin(); it != t.detail.clientsByNode.cend(); ++it)
             nodes.insert(it.key(), it.value());
         rows.append(QJsonObject{
-            {QStringLiteral("transport"), s.transport},
+            {QStringLiteral("transport"), protocol::transportName(s.transport)},
             {QStringLiteral("clients"), s.clients},
             {QStringLiteral("clientsByNode"), nodes},
             {QStringLiteral("expected"), s.expected},

@@ -141,17 +141,14 @@ BenchReport BenchRun::buildReport() const
                 t.interMessageSpreadMs = result.series[size_t(i)].overall().clientStddevMs;
             if (size_t(i) < result.details.size())
                 t.detail = result.details[size_t(i)];
-            const std::optional<protocol::Transport> transport = protocol::transportFromName(t.summary.transport);
-            if (transport) {
-                const BenchTarget::Reading rest = m_atRest.transports.value(*transport, {-1, -1});
-                const BenchTarget::Reading loaded = m_loaded.transports.value(*transport, {-1, -1});
-                t.nodeCpuPerDeliveryUs = cpuPer(loaded, m_atEnd.transports.value(*transport, {-1, -1}), t.summary.delivered);
-                // The publisher holds a WebSocket connection too.
-                const bool publisherHere = *transport == protocol::Transport::WebSocket;
-                const int connections = t.summary.clients + (publisherHere ? 1 : 0);
-                if (rest.memoryKnown() && loaded.memoryKnown())
-                    t.nodeRssPerClientKiB = double(std::max<qint64>(0, loaded.residentBytes - rest.residentBytes)) / double(connections) / 1024.0;
-            }
+            const protocol::Transport transport = t.summary.transport;
+            const BenchTarget::Reading rest = m_atRest.transports.value(transport, {-1, -1});
+            const BenchTarget::Reading loaded = m_loaded.transports.value(transport, {-1, -1});
+            t.nodeCpuPerDeliveryUs = cpuPer(loaded, m_atEnd.transports.value(transport, {-1, -1}), t.summary.delivered);
+            // The publisher holds a WebSocket connection too.
+            const int connections = t.summary.clients + (transport == protocol::Transport::WebSocket ? 1 : 0);
+            if (rest.memoryKnown() && loaded.memoryKnown())
+                t.nodeRssPerClientKiB = double(std::max<qint64>(0, loaded.residentBytes - rest.residentBytes)) / double(connections) / 1024.0;
             delivered += t.summary.delivered;
             r.published = std::max(r.published, t.summary.clients > 0 ? t.summary.expected / t.summary.clients : 0);
             r.transports << t;

@@ -163,7 +163,8 @@ ClusterBenchParse parseClusterBenchOptions(ClusterBenchKind kind, const QStringL
         return fail(QStringLiteral("--json needs a file name"));
 
     load.clients = clients;
-    load.transports = comet ? QStringList{QStringLiteral("comet"), QStringLiteral("ws")} : QStringList{QStringLiteral("ws")};
+    load.transports = comet ? QList<protocol::Transport>{protocol::Transport::Comet, protocol::Transport::WebSocket}
+                            : QList<protocol::Transport>{protocol::Transport::WebSocket};
     load.spreadSources = comet;
     load.rate = comet ? 1000.0 / intervalMs : rate;
     load.messages = comet ? qint64(durationS) * 1000 / intervalMs : qint64(rate) * durationS;

@@ -124,10 +124,11 @@ LoadOptionsParse parseLoadOptions(const QStringList &arguments)
     if (parser.isSet(transport)) {
         o.transports.clear();
         for (const QString &t : parser.values(transport)) {
-            if (!protocol::transportFromName(t))
+            const std::optional<protocol::Transport> named = protocol::transportFromName(t);
+            if (!named)
                 return fail(QStringLiteral("--transport: expected ws or comet, got %1").arg(t));
-            if (!o.transports.contains(t))
-                o.transports << t;
+            if (!o.transports.contains(*named))
+                o.transports << *named;
         }
     }
     qint64 value = 0;
@@ -191,8 +192,8 @@ QStringList workerArguments(const LoadOptions &options, int worker, int workers)
     QStringList arguments;
     if (options.protocol == LoadOptions::Protocol::Nchan)
         arguments << QStringLiteral("--protocol") << QStringLiteral("nchan");
-    for (const QString &transport : options.transports)
-        arguments << QStringLiteral("--transport") << transport;
+    for (const protocol::Transport transport : options.transports)
+        arguments << QStringLiteral("--transport") << protocol::transportName(transport);
     arguments << QStringLiteral("--clients") << QString::number(options.clients) << QStringLiteral("--publishers")
               << QString::number(options.publishers) << QStringLiteral("--channel") << options.channel
               << QStringLiteral("--url") << urlOf(options) << QStringLiteral("--ramp")
@@ -210,8 +211,8 @@ QStringList loadArguments(const LoadOptions &options)
     QStringList arguments;
     arguments << QStringLiteral("--protocol")
               << (options.protocol == LoadOptions::Protocol::Nchan ? QStringLiteral("nchan") : QStringLiteral("duplex"));
-    for (const QString &transport : options.transports)
-        arguments << QStringLiteral("--transport") << transport;
+    for (const protocol::Transport transport : options.transports)
+        arguments << QStringLiteral("--transport") << protocol::transportName(transport);
     // "--name=value" for free text: a value starting with '-' is then never read as an option.
     arguments << QStringLiteral("--clients") << QString::number(options.clients)
               << QStringLiteral("--publishers") << QString::number(options.publishers)

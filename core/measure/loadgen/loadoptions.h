@@ -1,5 +1,8 @@
 #pragma once
 
+#include "protocol/transport.h"
+
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -12,7 +15,7 @@ struct LoadOptions
     // endpoints (core/peer/nchanconfig.h), the benchmark's yardstick.
     enum class Protocol { Duplex, Nchan };
     Protocol protocol = Protocol::Duplex;
-    QStringList transports{QStringLiteral("ws")}; // "ws" and/or "comet", each with `clients`
+    QList<protocol::Transport> transports{protocol::Transport::WebSocket}; // each with `clients`
     int clients = 100;          // subscribers per transport
     int publishers = 1;
     double rate = 100;          // messages per second, all publishers together

@@ -46,9 +46,9 @@ SubscriberPool::SubscriberPool(const LoadOptions &options, int worker, int worke
     connect(m_rampTimer, &QTimer::timeout, this, &SubscriberPool::connectNext);
     m_settleTimer->setInterval(100);
     connect(m_settleTimer, &QTimer::timeout, this, &SubscriberPool::checkSettled);
-    for (const QString &name : m_options.transports) {
+    for (const protocol::Transport kind : m_options.transports) {
         Transport transport;
-        transport.name = name;
+        transport.kind = kind;
         m_transports.push_back(std::move(transport));
     }
     // Interleaved, so a ramp that stops early leaves the transports even.
@@ -111,7 +111,7 @@ void SubscriberPool::startDuplexClient(Subscriber *s)
     auto onReconnecting = [this, s](int attempt, const QString &reason) { handleReconnecting(s, attempt, reason); };
     auto onError = [this, s] { handleError(s); };
     auto onEvent = [this, s](const protocol::Event &e) { handleEvent(s, e); };
-    if (m_transports[size_t(s->transport)].name == protocol::transportName(protocol::Transport::Comet)) {
+    if (m_transports[size_t(s->transport)].kind == protocol::Transport::Comet) {
         client::CometClient::Options o;
         o.host = m_options.host;
         o.port = m_options.port;
@@ -150,7 +150,7 @@ void SubscriberPool::startNchanClient(Subscriber *s)
     o.infoPath = QString::fromLatin1(peer::kNchanPublishPath);
     // Duplex's "ws" against nchan's WebSocket subscriber, "comet" against its long-poll one,
     // from the same source addresses as Duplex's Comet clients.
-    if (m_transports[size_t(s->transport)].name == protocol::transportName(protocol::Transport::Comet)) {
+    if (m_transports[size_t(s->transport)].kind == protocol::Transport::Comet) {
         o.transport = client::NchanClient::Transport::LongPoll;
         if (m_options.spreadSources)
             o.source = QHostAddress(QStringLiteral("127.0.%1.1").arg(s->index % kSourceNetworks + 1));
@@ -346,7 +346,7 @@ QList<load::TransportInterval> SubscriberPool::takeInterval()
     for (size_t t = 0; t < m_transports.size(); ++t) {
         Transport &transport = m_transports[t];
         load::TransportInterval interval;
-        interval.transport = transport.name;
+        interval.transport = transport.kind;
         interval.connected = 0;
         for (const auto &s : m_subscribers) {
             if (s->transport != int(t))
@@ -377,7 +377,7 @@ SubscriberResult SubscriberPool::result(const std::vector<PublisherTally> &talli
     for (size_t t = 0; t < m_transports.size(); ++t) {
         const Transport &transport = m_transports[t];
         load::TransportSummary s;
-        s.transport = transport.name;
+        s.transport = transport.kind;
         s.clients = transport.clients;
         s.expected = expectedEach * transport.clients;
         for (const auto &sub : m_subscribers) {

@@ -126,7 +126,7 @@ private:
 
     struct Transport
     {
-        QString name;
+        protocol::Transport kind = protocol::Transport::WebSocket;
         int clients = 0;
         load::LatencyHistogram intervalLatency;
         load::LatencyHistogram totalLatency;

@@ -255,7 +255,7 @@ void WorkerGroup::checkFinished()
         summaries << w->result.summaries;
     SubscriberResult merged;
     merged.summaries = inTransportOrder(load::mergeSummaries(summaries));
-    for (const QString &name : m_options.transports) {
+    for (const protocol::Transport name : m_options.transports) {
         load::InterMessageSeries series;
         for (const auto &w : m_workers) {
             for (qsizetype i = 0; i < w->result.summaries.size(); ++i) {
@@ -285,7 +285,7 @@ template<typename T>
 QList<T> WorkerGroup::inTransportOrder(const QList<T> &entries) const
 {
     QList<T> ordered;
-    for (const QString &name : m_options.transports) {
+    for (const protocol::Transport name : m_options.transports) {
         for (const T &entry : entries) {
             if (entry.transport == name)
                 ordered << entry;

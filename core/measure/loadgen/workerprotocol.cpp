@@ -2,6 +2,7 @@
 
 #include "load/intervaljson.h"
 #include "load/summaryjson.h"
+#include "protocol/transport.h"
 #include "util/jsonnumber.h"
 
 #include <QJsonArray>
@@ -138,7 +139,7 @@ QByteArray finalReport(int worker, qint64 elapsedMs, const SubscriberResult &res
 {
     QJsonObject series;
     for (qsizetype i = 0; i < result.summaries.size() && size_t(i) < result.series.size(); ++i)
-        series.insert(result.summaries.at(i).transport, result.series[size_t(i)].toJson());
+        series.insert(protocol::transportName(result.summaries.at(i).transport), result.series[size_t(i)].toJson());
     const QByteArray keys = QStringLiteral("{\"worker\":%1,\"series\":").arg(worker).toUtf8()
         + QJsonDocument(series).toJson(QJsonDocument::Compact);
     return prefixed(keys, load::summaryJson(elapsedMs, result.summaries, load::SummaryJson::ForMerge));
@@ -182,7 +183,7 @@ WorkerReport parseWorkerReport(const QByteArray &text)
             return bad(QStringLiteral("interval: ") + interval.error);
         for (const load::ParsedTransportInterval &t : interval.transports) {
             if (!t.hasHistogram)
-                return bad(QStringLiteral("interval: transport \"%1\" has no \"hist\"").arg(t.interval.transport));
+                return bad(QStringLiteral("interval: transport \"%1\" has no \"hist\"").arg(protocol::transportName(t.interval.transport)));
             report.intervals << t.interval;
         }
     } else if (root.value(QLatin1String("drained")).toBool()) {
@@ -195,10 +196,10 @@ WorkerReport parseWorkerReport(const QByteArray &text)
         const QJsonObject series = root.value(QLatin1String("series")).toObject();
         for (const load::ParsedTransportSummary &t : summary.transports) {
             if (!t.hasHistogram)
-                return bad(QStringLiteral("summary: transport \"%1\" has no \"hist\"").arg(t.summary.transport));
-            const QJsonValue json = series.value(t.summary.transport);
+                return bad(QStringLiteral("summary: transport \"%1\" has no \"hist\"").arg(protocol::transportName(t.summary.transport)));
+            const QJsonValue json = series.value(protocol::transportName(t.summary.transport));
             if (!json.isObject())
-                return bad(QStringLiteral("no series for transport \"%1\"").arg(t.summary.transport));
+                return bad(QStringLiteral("no series for transport \"%1\"").arg(protocol::transportName(t.summary.transport)));
             load::InterMessageSeriesParse parsed = load::InterMessageSeries::fromJson(json.toObject());
             if (parsed.status != load::InterMessageSeriesParse::Status::Ok)
                 return bad(parsed.error);
