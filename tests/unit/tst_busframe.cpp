@@ -184,6 +184,7 @@ void TestBusFrame::readLine_data()
     QTest::newRow("its newline in a read of its own") << reads({"abc", "\n"}) << QStringList{"more", "line:abc", "more"};
     QTest::newRow("a read that ends inside the next line")
         << reads({"a\nb", "c\nd", "\n"}) << QStringList{"line:a", "more", "line:bc", "more", "line:d", "more"};
+    QTest::newRow("a line at the limit") << reads({"12345678\n"}) << QStringList{"line:12345678", "more"};
     QTest::newRow("one byte over the limit") << reads({"123456789\n"}) << QStringList{"too-long"};
     QTest::newRow("unfinished, at the limit: may still end") << reads({"12345678"}) << QStringList{"more"};
     QTest::newRow("unfinished, over the limit") << reads({"123456789"}) << QStringList{"too-long"};
@@ -392,6 +393,8 @@ void TestBusFrame::brokerBoundsLines_data()
     QTest::addColumn<QString>("reason");
 
     const qsizetype limit = duplex::bus::kMaxLineBytes;
+    // A line of the limit is read (it is no hello, the broker says so, not that it is too long).
+    QTest::newRow("at the limit") << QByteArray(limit, 'x') + '\n' << QStringLiteral("the first frame must be hello");
     QTest::newRow("over the limit, unfinished")
         << QByteArray(limit + 1, 'x') << QStringLiteral("bus line longer than %1 bytes").arg(limit);
     QTest::newRow("over the limit, finished")

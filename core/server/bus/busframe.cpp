@@ -17,7 +17,8 @@ LineRead readLine(QIODevice *device, qint64 maxBytes)
 {
     LineRead r;
     if (device->canReadLine()) {
-        QByteArray line = device->readLine(maxBytes + 1);
+        // readLine(n) reads at most n - 1 bytes: room for a line of maxBytes and its newline.
+        QByteArray line = device->readLine(maxBytes + 2);
         if (!line.endsWith('\n')) {
             r.status = LineRead::Status::TooLong;
             return r;

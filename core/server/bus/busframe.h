@@ -14,7 +14,8 @@ class QIODevice;
 // node, and answers `history`. Internal: the public contract never shows these frames.
 namespace duplex::bus {
 
-// Longest line either side accepts: a history reply is cut well below it.
+// Longest line either side accepts, its newline not counted: a history reply is cut well
+// below it.
 inline constexpr qint64 kMaxLineBytes = 16 * 1024 * 1024;
 // A history reply stops adding events past this size and says `more`.
 inline constexpr qint64 kHistoryReplyBytes = 4 * 1024 * 1024;
