@@ -129,6 +129,32 @@ double metric(BrokerServer &broker, const QByteArray &name)
     return duplex::metrics::Metrics::parse(broker.metrics().render()).value(name, -1);
 }
 
+// Event lines, laid out as the broker writes them and otherwise, each with the JSON a node
+// must hand its clients for it.
+void addEventLayouts()
+{
+    QTest::addColumn<QByteArray>("line"); // without its newline
+    QTest::addColumn<QByteArray>("json"); // what the node hands its clients
+
+    const Sequenced s = sequenced(5, QJsonObject{{QStringLiteral("event"), QStringLiteral(",\"event\":")}});
+    const QByteArray prefix = R"({"op":"event","origin":"ws-1","ref":3,"event":)";
+    QTest::newRow("as the broker writes it") << duplex::bus::encodeEventLine(s, QStringLiteral("ws-1"), 3).chopped(1)
+                                             << s.json;
+    // The broker's bytes are kept as they are, not encoded again.
+    const QByteArray reordered = R"({"seq":5,"type":"message","channel":"main","from":"c1","ts":1,"data":"x"})";
+    QTest::newRow("as the broker writes it, the event's fields in another order") << prefix + reordered + '}' << reordered;
+    QTest::newRow("keys sorted, the event first (encodeLine)")
+        << duplex::bus::encodeLine({{QStringLiteral("op"), QStringLiteral("event")},
+                                    {QStringLiteral("origin"), QStringLiteral("ws-1")},
+                                    {QStringLiteral("ref"), 3},
+                                    {QStringLiteral("event"), s.event.toJsonObject()}})
+               .chopped(1)
+        << s.json;
+    QTest::newRow("a field after the event") << prefix + s.json + R"(,"extra":{"a":1}})" << s.json;
+    QTest::newRow("spaces between the fields")
+        << R"({"op": "event", "origin": "ws-1", "ref": 3, "event": )" + s.json + " }" << s.json;
+}
+
 } // namespace
 
 class TestBusFrame : public QObject
@@ -141,6 +167,8 @@ private slots:
     void readLine();
     void encodedLinesAreOneLine_data();
     void encodedLinesAreOneLine();
+    void decodeEvent_data();
+    void decodeEvent();
     void historyRoundTrip_data();
     void historyRoundTrip();
     void decodeHistoryRefuses_data();
@@ -158,6 +186,8 @@ private slots:
     // BusClient reading the broker's socket.
     void clientReadsFramesHoweverSplit_data();
     void clientReadsFramesHoweverSplit();
+    void clientKeepsTheEventWhateverTheLayout_data();
+    void clientKeepsTheEventWhateverTheLayout();
     void clientFailsOnLongLine();
     void clientFailsOnMalformedFrames_data();
     void clientFailsOnMalformedFrames();
@@ -252,6 +282,26 @@ void TestBusFrame::encodedLinesAreOneLine()
     QCOMPARE(frame.value(QStringLiteral("origin")).toString(), QStringLiteral("ws-1"));
     QCOMPARE(frame.value(QStringLiteral("ref")).toInteger(), qint64(3));
     QCOMPARE(frame.value(QStringLiteral("event")).toObject().value(QStringLiteral("data")), data);
+}
+
+void TestBusFrame::decodeEvent_data()
+{
+    addEventLayouts();
+}
+
+void TestBusFrame::decodeEvent()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QByteArray, json);
+
+    duplex::bus::RelayedEvent relayed;
+    QString error;
+    QVERIFY2(duplex::bus::decodeEvent(line, QJsonDocument::fromJson(line).object(), &relayed, &error), qPrintable(error));
+    QCOMPARE(relayed.sequenced.json, json);
+    QCOMPARE(relayed.sequenced.event.seq, qint64(5));
+    QCOMPARE(relayed.sequenced.event.channel, QStringLiteral("main"));
+    QCOMPARE(relayed.origin, QStringLiteral("ws-1"));
+    QCOMPARE(relayed.ref, qint64(3));
 }
 
 void TestBusFrame::historyRoundTrip_data()
@@ -555,6 +605,33 @@ void TestBusFrame::clientReadsFramesHoweverSplit()
     QCOMPARE(reply.ref, qint64(2));
     QCOMPARE(reply.range.events.size(), size_t(7));
     QCOMPARE(reply.range.events.back().json, sequenced(9, QStringLiteral("m9")).json);
+}
+
+void TestBusFrame::clientKeepsTheEventWhateverTheLayout_data()
+{
+    addEventLayouts();
+}
+
+void TestBusFrame::clientKeepsTheEventWhateverTheLayout()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QByteArray, json);
+
+    FakeBroker broker;
+    BusClient client(QStringLiteral("ws-1"), kSecret);
+    QSignalSpy events(&client, &BusClient::eventReceived);
+    QSignalSpy failed(&client, &BusClient::failed);
+    client.connectToBroker(QHostAddress::LocalHost, broker.port());
+    QVERIFY(broker.waitForFrames(1));
+    broker.sendReady();
+    broker.write(line + '\n');
+    QTRY_COMPARE(events.size() + failed.size(), 1);
+    QCOMPARE(failed.size(), 0);
+    const Sequenced got = events.constFirst().at(0).value<Sequenced>();
+    QCOMPARE(got.json, json);
+    QCOMPARE(got.event.seq, qint64(5));
+    QCOMPARE(events.constFirst().at(1).toString(), QStringLiteral("ws-1"));
+    QCOMPARE(events.constFirst().at(2).toLongLong(), qint64(3));
 }
 
 void TestBusFrame::clientFailsOnLongLine()

@@ -34,6 +34,18 @@ LineRead readLine(QIODevice *device, qint64 maxBytes = kMaxLineBytes);
 // The event line the broker relays: encoded from the event's cached JSON, once for all nodes.
 QByteArray encodeEventLine(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref);
 
+struct RelayedEvent
+{
+    protocol::Sequenced sequenced;
+    QString origin;
+    qint64 ref = 0;
+};
+// Reads an event frame, `line` (without its newline) and the same parsed as `frame`; false
+// (with *error) when it is malformed. A line laid out as encodeEventLine() writes it gives
+// up the event's JSON as the broker wrote it, so nodes never encode it again; any other
+// layout is encoded afresh.
+bool decodeEvent(const QByteArray &line, const QJsonObject &frame, RelayedEvent *relayed, QString *error);
+
 // The history reply: events are spliced in from their cached JSON.
 QByteArray encodeHistoryLine(qint64 ref, const QString &channel, qint64 head,
                              const log::ChannelLog::Range &range);
