@@ -652,6 +652,10 @@ void TestBusFrame::clientFailsOnMalformedFrames_data()
     QTest::addColumn<QByteArray>("line");
     QTest::addColumn<QString>("reason");
 
+    QTest::newRow("not JSON") << QByteArray("not json") << QStringLiteral("the broker sent an unknown frame: not json");
+    QTest::newRow("JSON, not an object") << QByteArray("[1,2]") << QStringLiteral("the broker sent an unknown frame: [1,2]");
+    QTest::newRow("unknown op") << QByteArray(R"({"op":"subscribe"})")
+                                << QStringLiteral(R"(the broker sent an unknown frame: {"op":"subscribe"})");
     QTest::newRow("refused") << QByteArray(R"({"op":"refused","reason":"wrong cluster secret"})")
                              << QStringLiteral("the broker refused this node: wrong cluster secret");
     QTest::newRow("an event that is not one")

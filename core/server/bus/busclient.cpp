@@ -103,7 +103,8 @@ void BusClient::handleLine(const QByteArray &line)
     } else if (op == QLatin1String("refused")) {
         fail(QStringLiteral("the broker refused this node: %1").arg(frame.value(QStringLiteral("reason")).toString()));
     } else {
-        fail(QStringLiteral("the broker sent an unknown frame"));
+        // The line itself (its start) says more than any guess at what is wrong with it.
+        fail(QStringLiteral("the broker sent an unknown frame: %1").arg(QString::fromUtf8(line.left(200))));
     }
 }
 
