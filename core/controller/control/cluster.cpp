@@ -25,9 +25,6 @@ namespace {
 
 constexpr int kNginxProbeIntervalMs = 100;
 constexpr int kStopGraceMs = 3000;
-constexpr int kMaxRestartDelayMs = 5000;
-// A node that ran this long before dying gets the shortest restart delay again.
-constexpr qint64 kStableRunMs = 10000;
 constexpr int kNodeBufferDefault = 1000; // duplex-ws-node and duplex-comet-node --buffer
 
 QString binaryFor(util::Role role)
@@ -260,6 +257,7 @@ void Cluster::handleReady(const QString &name)
         return;
     const QJsonObject info = m->child->readyInfo();
     m->startedAtMs = util::monotonicMs();
+    m->restartPolicy.markUp(m->startedAtMs);
     m->lastEventsOut = -1;
     if (m->role != util::Role::Nginx) {
         m->stats.port = quint16(info.value(QStringLiteral("port")).toInt());
@@ -352,12 +350,7 @@ void Cluster::handleExited(const QString &name)
 
 void Cluster::restartLater(const QString &name)
 {
-    Member *m = member(name);
-    const qint64 ranMs = util::monotonicMs() - m->startedAtMs;
-    if (ranMs > kStableRunMs)
-        m->crashesInARow = 0;
-    const int delay = std::min(kMaxRestartDelayMs, 500 << std::min(m->crashesInARow, 4));
-    ++m->crashesInARow;
+    const int delay = member(name)->restartPolicy.delayAfterExit(util::monotonicMs());
     emit nodeRestarting(name, delay);
     QTimer::singleShot(delay, this, [this, name] {
         Member *again = member(name);

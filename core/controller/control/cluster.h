@@ -1,5 +1,6 @@
 #pragma once
 
+#include "control/restartpolicy.h"
 #include "process/childprocess.h"
 #include "nginx/nginxconfig.h"
 #include "util/role.h"
@@ -104,7 +105,7 @@ private:
         util::Role role;
         process::ChildProcess *child = nullptr;
         int restarts = 0;
-        int crashesInARow = 0;
+        RestartPolicy restartPolicy;
         qint64 startedAtMs = 0;
         bool removing = false;
         bool restartRequested = false; // restartNode(): start again once it has exited
