@@ -31,6 +31,12 @@ void TestRestartPolicy::delays_data()
         << QList<int>{500, 1000, 2000, 500, 1000};
     QTest::newRow("up exactly 10 s: still in a row")
         << QStringLiteral("u0 x100 u700 x800 u2000 x12000") << QList<int>{500, 1000, 2000};
+    // Up means READY since the last death: a node dying while it starts has not stayed up,
+    // however long ago it last came up.
+    QTest::newRow("never up: backs off all the same")
+        << QStringLiteral("x20000 x20600 x21700 x23800") << QList<int>{500, 1000, 2000, 4000};
+    QTest::newRow("dies while starting again, long after it came up")
+        << QStringLiteral("u0 x20000 x20600 x21700 x43800") << QList<int>{500, 1000, 2000, 4000};
     QTest::newRow("up and down in the same ms") << QStringLiteral("u5 x5 u505 x505") << QList<int>{500, 1000};
 }
 

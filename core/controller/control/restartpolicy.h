@@ -2,12 +2,14 @@
 
 #include <QtGlobal>
 
+#include <optional>
+
 namespace duplex::control {
 
 // How long the cluster waits before starting again a node that died on its own: 500 ms
 // after a first crash, doubled with each crash in a row up to 5 s; a node that had been
-// up for more than 10 s when it died starts the count again. Times are on the monotonic
-// clock (util::monotonicMs) in the cluster, any clock in tests.
+// up (READY) for more than 10 s when it died starts the count again. Times are on the
+// monotonic clock (util::monotonicMs) in the cluster, any clock in tests.
 class RestartPolicy final
 {
 public:
@@ -17,7 +19,7 @@ public:
     int delayAfterExit(qint64 nowMs);
 
 private:
-    qint64 m_upSinceMs = 0;
+    std::optional<qint64> m_upSinceMs; // since the node last came up; empty once it died
     int m_crashesInARow = 0;
 };
 
