@@ -21,6 +21,7 @@
 #include <QTimer>
 #include <QtTest>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 
@@ -106,6 +107,21 @@ bool publishAll(NchanPublisher *pub, Tally *tally, const QStringList &messages)
     if (!QTest::qWaitFor([&] { return tally->published + int(tally->failures.size()) == expected; }, 10000))
         return false;
     return tally->failures.isEmpty();
+}
+
+// Publishes one more message and waits until every subscriber in `subscribers` has it
+// last: a channel is totally ordered, so whatever was still to arrive before it (a
+// repeated message, one too many) has arrived by then.
+bool publishSentinel(NchanPublisher *pub, Tally *tally, const QList<const Received *> &subscribers,
+                     const QString &sentinel)
+{
+    if (!publishAll(pub, tally, {sentinel}))
+        return false;
+    return QTest::qWaitFor([&] {
+        return std::all_of(subscribers.cbegin(), subscribers.cend(), [&](const Received *r) {
+            return !r->messages.isEmpty() && r->messages.constLast() == sentinel;
+        });
+    }, 10000);
 }
 
 } // namespace
@@ -233,17 +249,18 @@ void TestNchan::deliversEveryMessageOnceInOrder()
     QTRY_COMPARE_WITH_TIMEOUT(tally.published + int(tally.failures.size()), 200, 20000);
     QVERIFY2(tally.failures.isEmpty(), qPrintable(tally.failures.join(QLatin1Char('\n'))));
     QTRY_VERIFY_WITH_TIMEOUT(ws.messages.size() >= 200 && lp.messages.size() >= 200 && plain.messages.size() >= 200, 10000);
-    // A moment more, in which a repeated message would show up.
-    QTest::qWait(300);
-    QCOMPARE(ws.messages, expected);
-    QCOMPARE(lp.messages, expected);
-    QCOMPARE(plain.messages, expected);
+    // A repeated message would show up before a sentinel published after them all.
+    const QString sentinel = QStringLiteral("sentinel");
+    QVERIFY(publishSentinel(pub.get(), &tally, {&ws, &lp, &plain}, sentinel));
+    QCOMPARE(ws.messages, expected + QStringList{sentinel});
+    QCOMPARE(lp.messages, expected + QStringList{sentinel});
+    QCOMPARE(plain.messages, expected + QStringList{sentinel});
 
-    // One message per long-poll answer: 200 round trips, all on one connection from the
-    // chosen source address.
-    QCOMPARE(lpClient->pollsCompleted(), 200);
+    // One message per long-poll answer: 201 round trips (the sentinel's included), all on
+    // one connection from the chosen source address.
+    QCOMPARE(lpClient->pollsCompleted(), 201);
     QCOMPARE(lpClient->localAddress(), kSecondSource);
-    QCOMPARE(wsClient->messagesReceived(), 200);
+    QCOMPARE(wsClient->messagesReceived(), 201);
     for (const Received *r : {&ws, &lp, &plain}) {
         QVERIFY2(r->reconnects.isEmpty(), qPrintable(r->reconnects.join(QLatin1Char('\n'))));
         QVERIFY2(r->errors.isEmpty(), qPrintable(r->errors.join(QLatin1Char('\n'))));
@@ -284,9 +301,11 @@ void TestNchan::startsAfterTheNewestMessage()
     const QStringList fresh = numbered(QStringLiteral("new"), 1, 3);
     QVERIFY(publishAll(pub.get(), &tally, fresh));
     QTRY_VERIFY_WITH_TIMEOUT(ws.messages.size() >= 3 && lp.messages.size() >= 3, 10000);
-    QTest::qWait(200);
-    QCOMPARE(ws.messages, fresh);
-    QCOMPARE(lp.messages, fresh);
+    // An old message handed over late would arrive before a sentinel published last.
+    const QString sentinel = QStringLiteral("sentinel");
+    QVERIFY(publishSentinel(pub.get(), &tally, {&ws, &lp}, sentinel));
+    QCOMPARE(ws.messages, fresh + QStringList{sentinel});
+    QCOMPARE(lp.messages, fresh + QStringList{sentinel});
 
     wsClient->stop();
     lpClient->stop();
@@ -325,9 +344,11 @@ void TestNchan::resumesWhereItStopped()
     QTRY_COMPARE_WITH_TIMEOUT(lp.welcomes, 2, 10000);
     QVERIFY(publishAll(pub.get(), &tally, after));
     QTRY_VERIFY_WITH_TIMEOUT(ws.messages.size() >= 9 && lp.messages.size() >= 9, 10000);
-    QTest::qWait(200);
-    QCOMPARE(ws.messages, first + missed + after);
-    QCOMPARE(lp.messages, first + missed + after);
+    // A message resumed twice would arrive before a sentinel published last.
+    const QString sentinel = QStringLiteral("sentinel");
+    QVERIFY(publishSentinel(pub.get(), &tally, {&ws, &lp}, sentinel));
+    QCOMPARE(ws.messages, first + missed + after + QStringList{sentinel});
+    QCOMPARE(lp.messages, first + missed + after + QStringList{sentinel});
 
     wsClient->stop();
     lpClient->stop();

@@ -5,6 +5,8 @@
 #include "client/backoff.h"
 #include "client/channelclient.h"
 
+#include <QSignalSpy>
+#include <QTimer>
 #include <QtTest>
 
 using namespace duplex::client;
@@ -43,6 +45,19 @@ protected:
 private:
     Options m_options;
 };
+
+// Starts a timer of `delayMs`, the longest a retry waits, and waits for it. Qt runs due
+// timers in the order they fall due, so when this one fires, every retry scheduled before
+// it that was going to run has run.
+bool sentinelFired(int delayMs)
+{
+    QTimer sentinel;
+    sentinel.setSingleShot(true);
+    sentinel.setTimerType(Qt::PreciseTimer);
+    QSignalSpy fired(&sentinel, &QTimer::timeout);
+    sentinel.start(delayMs);
+    return fired.wait(5000) || !fired.isEmpty();
+}
 
 QString outcomeName(ProbeClient::Outcome outcome)
 {
@@ -214,8 +229,7 @@ void TestChannelClient::retries()
 
     client.scheduleRetry(QStringLiteral("first"));
     client.scheduleRetry(QStringLiteral("second")); // restarts the one timer: one retry
-    QTRY_COMPARE(client.retries, 1);
-    QTest::qWait(20);
+    QVERIFY(sentinelFired(options.retryMaxMs));
     QCOMPARE(client.retries, 1);
     QCOMPARE(attempts, (QList<int>{1, 2}));
     QCOMPARE(reasons, (QStringList{QStringLiteral("first"), QStringLiteral("second")}));
@@ -231,7 +245,7 @@ void TestChannelClient::retries()
     client.scheduleRetry(QStringLiteral("fourth"));
     QCOMPARE(attempts.last(), 2);
     client.stop();
-    QTest::qWait(20);
+    QVERIFY(sentinelFired(options.retryMaxMs));
     QCOMPARE(client.retries, 2);
     QCOMPARE(client.reconnects(), qint64(4));
 }

@@ -16,9 +16,6 @@ namespace duplex::control {
 namespace {
 
 constexpr int kStopGraceMs = 3000;
-constexpr int kMaxRestartDelayMs = 5000;
-// A node that ran this long before dying gets the shortest restart delay again.
-constexpr qint64 kStableRunMs = 10000;
 constexpr int kNodeBufferDefault = 1000; // duplex-ws-node and duplex-comet-node --buffer
 
 QString binaryFor(util::Role role)
@@ -224,6 +221,7 @@ void Cluster::handleReady(const QString &name)
         return;
     const QJsonObject info = m->child->readyInfo();
     m->startedAtMs = util::monotonicMs();
+    m->restartPolicy.markUp(m->startedAtMs);
     m_stats->resetRate(name);
     if (m->role != util::Role::Nginx) {
         m->stats.port = quint16(info.value(QStringLiteral("port")).toInt());
@@ -315,12 +313,7 @@ void Cluster::handleExited(const QString &name)
 
 void Cluster::restartLater(const QString &name)
 {
-    Member *m = member(name);
-    const qint64 ranMs = util::monotonicMs() - m->startedAtMs;
-    if (ranMs > kStableRunMs)
-        m->crashesInARow = 0;
-    const int delay = std::min(kMaxRestartDelayMs, 500 << std::min(m->crashesInARow, 4));
-    ++m->crashesInARow;
+    const int delay = member(name)->restartPolicy.delayAfterExit(util::monotonicMs());
     emit nodeRestarting(name, delay);
     QTimer::singleShot(delay, this, [this, name] {
         Member *again = member(name);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "control/nginxfront.h"
+#include "control/restartpolicy.h"
 #include "process/childprocess.h"
 #include "nginx/nginxconfig.h"
 #include "util/role.h"
@@ -107,7 +108,7 @@ private:
         util::Role role;
         process::ChildProcess *child = nullptr;
         int restarts = 0;
-        int crashesInARow = 0;
+        RestartPolicy restartPolicy;
         qint64 startedAtMs = 0;
         bool removing = false;
         bool restartRequested = false; // restartNode(): start again once it has exited

@@ -1,7 +1,5 @@
 #include "bus/busclient.h"
 
-#include "protocol/codec.h"
-
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpSocket>
@@ -80,18 +78,13 @@ void BusClient::handleLine(const QByteArray &line)
     const QJsonObject frame = QJsonDocument::fromJson(line).object();
     const QString op = frame.value(QStringLiteral("op")).toString();
     if (op == QLatin1String("event")) {
-        const protocol::EventParse parsed = protocol::parseEvent(frame.value(QStringLiteral("event")).toObject());
-        if (parsed.status != protocol::EventParse::Status::Ok || !parsed.event.isSequenced()) {
-            fail(QStringLiteral("the broker relayed a malformed event: %1").arg(parsed.error));
+        RelayedEvent relayed;
+        QString error;
+        if (!decodeEvent(line, frame, &relayed, &error)) {
+            fail(error);
             return;
         }
-        // The broker encoded the event once for every node (encodeEventLine: it ends the
-        // line); keep those bytes rather than encode the same event again.
-        const int at = line.indexOf(",\"event\":");
-        protocol::Sequenced sequenced{parsed.event, line.mid(at + 9, line.size() - at - 10)};
-        emit eventReceived(sequenced,
-                           frame.value(QStringLiteral("origin")).toString(),
-                           frame.value(QStringLiteral("ref")).toInteger());
+        emit eventReceived(relayed.sequenced, relayed.origin, relayed.ref);
     } else if (op == QLatin1String("history")) {
         HistoryReply reply;
         QString error;
@@ -110,7 +103,8 @@ void BusClient::handleLine(const QByteArray &line)
     } else if (op == QLatin1String("refused")) {
         fail(QStringLiteral("the broker refused this node: %1").arg(frame.value(QStringLiteral("reason")).toString()));
     } else {
-        fail(QStringLiteral("the broker sent an unknown frame"));
+        // The line itself (its start) says more than any guess at what is wrong with it.
+        fail(QStringLiteral("the broker sent an unknown frame: %1").arg(QString::fromUtf8(line.left(200))));
     }
 }
 

@@ -14,7 +14,8 @@ class QIODevice;
 // node, and answers `history`. Internal: the public contract never shows these frames.
 namespace duplex::bus {
 
-// Longest line either side accepts: a history reply is cut well below it.
+// Longest line either side accepts, its newline not counted: a history reply is cut well
+// below it.
 inline constexpr qint64 kMaxLineBytes = 16 * 1024 * 1024;
 // A history reply stops adding events past this size and says `more`.
 inline constexpr qint64 kHistoryReplyBytes = 4 * 1024 * 1024;
@@ -32,6 +33,18 @@ LineRead readLine(QIODevice *device, qint64 maxBytes = kMaxLineBytes);
 
 // The event line the broker relays: encoded from the event's cached JSON, once for all nodes.
 QByteArray encodeEventLine(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref);
+
+struct RelayedEvent
+{
+    protocol::Sequenced sequenced;
+    QString origin;
+    qint64 ref = 0;
+};
+// Reads an event frame, `line` (without its newline) and the same parsed as `frame`; false
+// (with *error) when it is malformed. A line laid out as encodeEventLine() writes it gives
+// up the event's JSON as the broker wrote it, so nodes never encode it again; any other
+// layout is encoded afresh.
+bool decodeEvent(const QByteArray &line, const QJsonObject &frame, RelayedEvent *relayed, QString *error);
 
 // The history reply: events are spliced in from their cached JSON.
 QByteArray encodeHistoryLine(qint64 ref, const QString &channel, qint64 head,
