@@ -75,7 +75,7 @@ void TestCluster::cleanupTestCase()
     m_cluster->stop();
     QTRY_VERIFY_WITH_TIMEOUT(!stopped.isEmpty(), 10000);
     for (const auto &node : nodes)
-        QVERIFY2(!QFile::exists(QStringLiteral("/proc/%1").arg(node.pid)) || node.pid == 0,
+        QVERIFY2(node.pid == 0 || !duplex::util::isRunning(node.pid),
                  qPrintable(node.name + QStringLiteral(" survived the stop")));
 }
 
@@ -488,7 +488,7 @@ void TestCluster::destroyedClusterLeavesNoProcess()
     pids << duplex::util::childProcesses(master);
     cluster.reset();
     for (const qint64 pid : pids)
-        QTRY_VERIFY2_WITH_TIMEOUT(!QFile::exists(QStringLiteral("/proc/%1").arg(pid)), qPrintable(QString::number(pid)), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(!duplex::util::isRunning(pid), qPrintable(QString::number(pid)), 5000);
 }
 
 QTEST_GUILESS_MAIN(TestCluster)

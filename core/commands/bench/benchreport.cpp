@@ -51,7 +51,8 @@ QString BenchReport::toMarkdown() const
                       t.detail.polls < 0 ? QStringLiteral("-") : load::figure(pollsPerMessage(t), 3),
                       load::figure(t.nodeCpuPerDeliveryUs, 2), load::figure(t.nodeRssPerClientKiB, 1)});
     }
-    QStringList lines{title, table.toMarkdown()};
+    // Blank lines around the table: Markdown renders it as a table only apart from the text.
+    QStringList lines{title, QString(), table.toMarkdown(), QString()};
     for (const Transport &t : transports) {
         lines << QStringLiteral("%1: clients by node %2; reconnects %3, errors %4, foreign messages %5")
                      .arg(protocol::transportLabel(t.summary.transport), byNode(t.detail.clientsByNode))
