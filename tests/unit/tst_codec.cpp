@@ -273,6 +273,16 @@ void TestCodec::exactJson()
     QCOMPARE(event.toJson(), expected);
 }
 
+namespace {
+
+// `depth` arrays nested around 1, as a publish's data: "[[1]]" is 2 deep.
+QByteArray nested(int depth)
+{
+    return QByteArray(depth, '[') + '1' + QByteArray(depth, ']');
+}
+
+} // namespace
+
 void TestCodec::webSocketFrame_data()
 {
     QTest::addColumn<QByteArray>("frame");
@@ -349,6 +359,29 @@ void TestCodec::webSocketFrame_data()
     QTest::newRow("default-limit-exact") << QByteArray(def, 'z') << def << S::Ok << QJsonValue(QString(def, QLatin1Char('z')))
                                          << none;
     QTest::newRow("default-limit-exceeded") << QByteArray(def + 1, 'z') << def << S::TooLarge << none << none;
+
+    // The input policy (inputpolicy.h): data nests at most kMaxDataDepth levels, and every
+    // byte is UTF-8; both refused as bad_json, before the parser (which would take 1022).
+    const QByteArray envelope = R"({"type":"publish","data":)";
+    for (const int depth : {31, 32}) {
+        QTest::addRow("depth-%d", depth) << (envelope + nested(depth) + '}') << def << S::Ok
+                                         << QJsonDocument::fromJson("[" + nested(depth) + "]").array().at(0) << none;
+    }
+    for (const int depth : {33, 1022, 5000})
+        QTest::addRow("depth-%d", depth) << (envelope + nested(depth) + '}') << def << S::BadJson << none << none;
+    QTest::newRow("depth-object-33") << (envelope + QByteArray(33 * 5, ' ').replace("     ", R"({"a":)") + "1"
+                                         + QByteArray(33, '}') + '}')
+                                     << def << S::BadJson << none << none;
+    QTest::newRow("depth-brackets-in-string") << (envelope + '"' + QByteArray(5000, '[') + "\"}") << def << S::Ok
+                                              << QJsonValue(QString(5000, QLatin1Char('['))) << none;
+    QTest::newRow("plain-deep-brackets-are-text") << nested(5000) << def << S::Ok << QJsonValue(QString::fromLatin1(nested(5000)))
+                                                  << none;
+    QTest::newRow("utf8-stray-continuation") << QByteArray("a\x80" "b") << def << S::BadJson << none << none;
+    QTest::newRow("utf8-truncated") << QByteArray(u8"Привет").chopped(1) << def << S::BadJson << none << none;
+    QTest::newRow("utf8-overlong-slash") << QByteArray("\xc0\xaf") << def << S::BadJson << none << none;
+    QTest::newRow("utf8-surrogate") << QByteArray("\xed\xa0\x80") << def << S::BadJson << none << none;
+    QTest::newRow("utf8-above-max") << QByteArray("\xf4\x90\x80\x80") << def << S::BadJson << none << none;
+    QTest::newRow("utf8-bad-in-json-string") << (envelope + "\"\xff\"}") << def << S::BadJson << none << none;
 }
 
 void TestCodec::webSocketFrame()
@@ -403,6 +436,11 @@ void TestCodec::cometBody_data()
     QTest::newRow("max-exact") << body << qint64(body.size()) << S::Ok << QJsonValue(QStringLiteral("abc"));
     QTest::newRow("oversize") << body << qint64(body.size() - 1) << S::TooLarge << none;
     QTest::newRow("oversize-text") << QByteArray(def + 1, 't') << def << S::TooLarge << none;
+    QTest::newRow("depth-32") << (R"({"data":)" + nested(32) + '}') << def << S::Ok
+                              << QJsonDocument::fromJson("[" + nested(32) + "]").array().at(0);
+    QTest::newRow("depth-33") << (R"({"data":)" + nested(33) + '}') << def << S::BadJson << none;
+    QTest::newRow("depth-1022") << (R"({"data":)" + nested(1022) + '}') << def << S::BadJson << none;
+    QTest::newRow("utf8-bad-text") << QByteArray("caf\xe9") << def << S::BadJson << none;
 }
 
 void TestCodec::cometBody()

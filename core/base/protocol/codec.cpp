@@ -1,5 +1,6 @@
 #include "protocol/codec.h"
 
+#include "protocol/inputpolicy.h"
 #include "util/jsonnumber.h"
 
 #include <QIODevice>
@@ -93,8 +94,16 @@ PublishParse parsePublish(const QByteArray &utf8, qint64 maxBytes, PublishForm f
 {
     if (utf8.size() > maxBytes)
         return tooLarge(utf8.size(), maxBytes);
+    // Decoding would replace bad bytes with U+FFFD and publish something else than was sent.
+    if (!isValidUtf8(utf8))
+        return badJson(QStringLiteral("the message is not valid UTF-8"));
     if (!startsWithBrace(utf8))
         return plainText(utf8);
+    // Before parsing: the parser would take up to 1024 levels, which later hops, wrapping
+    // the event deeper, could not read back. The request object is one level.
+    const int depth = jsonNestingDepth(utf8, kMaxDataDepth + 1);
+    if (depth > kMaxDataDepth + 1)
+        return badJson(QStringLiteral("\"data\" nests arrays and objects more than %1 levels deep").arg(kMaxDataDepth));
     QString error;
     const QJsonObject o = parseObject(utf8, &error);
     if (!error.isEmpty())
