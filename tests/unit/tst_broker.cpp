@@ -5,9 +5,11 @@
 #include "metrics/metrics.h"
 
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QtTest>
 
 #include <memory>
+#include <vector>
 
 using duplex::bus::BrokerServer;
 using duplex::bus::BusClient;
@@ -43,6 +45,8 @@ private slots:
     void everyNodeGetsEveryEventInOneOrder();
     void wrongSecretIsRefused();
     void relayedCounterNeverGoesDown();
+    void longLineBeforeHelloIsRefused();
+    void strangersWaitingForHelloAreCapped();
 
 private:
     // A node link, ready (authenticated) or null with a failure recorded.
@@ -131,6 +135,47 @@ void TestBroker::relayedCounterNeverGoesDown()
     a->publish(message(QStringLiteral("after")));
     QTRY_COMPARE_WITH_TIMEOUT(atA.size(), 4, 5000);
     QCOMPARE(metric(*m_broker, "duplex_events_out_total"), 7.0);
+}
+
+void TestBroker::longLineBeforeHelloIsRefused()
+{
+    // A stranger's endless line: refused once it passes a hello's 4096 bytes, not read on
+    // to the 16 MiB a node's line may have.
+    QSignalSpy refused(m_broker.get(), &BrokerServer::nodeRefused);
+    QTcpSocket stranger;
+    stranger.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(stranger.waitForConnected(5000));
+    stranger.write(QByteArray(4097, 'x'));
+    QTRY_COMPARE_WITH_TIMEOUT(refused.size(), 1, 5000);
+    QVERIFY2(refused.first().at(1).toString().contains(QLatin1String("hello longer than 4096")),
+             qPrintable(refused.first().at(1).toString()));
+    QTRY_COMPARE_WITH_TIMEOUT(stranger.state(), QAbstractSocket::UnconnectedState, 5000);
+
+    // A hello of an ordinary size still gets its answer (here: the wrong secret).
+    QTcpSocket node;
+    node.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(node.waitForConnected(5000));
+    node.write(R"({"op":"hello","node":"ws-1","secret":"wrong"})" "\n");
+    QTRY_COMPARE_WITH_TIMEOUT(refused.size(), 2, 5000);
+    QVERIFY2(!refused.last().at(1).toString().contains(QLatin1String("longer")), qPrintable(refused.last().at(1).toString()));
+}
+
+void TestBroker::strangersWaitingForHelloAreCapped()
+{
+    // 64 connections may wait for their hello; the 65th is closed at once and counted.
+    std::vector<std::unique_ptr<QTcpSocket>> strangers;
+    for (int i = 0; i < 65; ++i) {
+        strangers.push_back(std::make_unique<QTcpSocket>());
+        strangers.back()->connectToHost(QHostAddress::LocalHost, m_port);
+        QVERIFY(strangers.back()->waitForConnected(5000));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(metric(*m_broker, "duplex_bus_connections_refused_total"), 1.0, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(strangers.back()->state(), QAbstractSocket::UnconnectedState, 5000);
+    QCOMPARE(metric(*m_broker, "duplex_connections"), 64.0);
+    // Once they are gone, a node joins as ever.
+    strangers.clear();
+    QTRY_COMPARE_WITH_TIMEOUT(metric(*m_broker, "duplex_connections"), 0.0, 5000);
+    QVERIFY(connectNode(QStringLiteral("ws-1")));
 }
 
 QTEST_GUILESS_MAIN(TestBroker)

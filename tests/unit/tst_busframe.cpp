@@ -439,20 +439,26 @@ void TestBusFrame::brokerReadsFramesHoweverSplit()
 
 void TestBusFrame::brokerBoundsLines_data()
 {
+    QTest::addColumn<bool>("helloFirst");
     QTest::addColumn<QByteArray>("bytes");
-    QTest::addColumn<QString>("reason");
+    QTest::addColumn<QString>("reason"); // why the broker refuses; empty: read, and rejected as a frame
 
     const qsizetype limit = duplex::bus::kMaxLineBytes;
-    // A line of the limit is read (it is no hello, the broker says so, not that it is too long).
-    QTest::newRow("at the limit") << QByteArray(limit, 'x') + '\n' << QStringLiteral("the first frame must be hello");
+    // A node's line of the limit is read (it is no frame: counted as rejected, not refused).
+    QTest::newRow("at the limit") << true << QByteArray(limit, 'x') + '\n' << QString();
     QTest::newRow("over the limit, unfinished")
-        << QByteArray(limit + 1, 'x') << QStringLiteral("bus line longer than %1 bytes").arg(limit);
+        << true << QByteArray(limit + 1, 'x') << QStringLiteral("bus line longer than %1 bytes").arg(limit);
     QTest::newRow("over the limit, finished")
-        << QByteArray(limit + 1, 'x') + '\n' << QStringLiteral("bus line longer than %1 bytes").arg(limit);
+        << true << QByteArray(limit + 1, 'x') + '\n' << QStringLiteral("bus line longer than %1 bytes").arg(limit);
+    // Before the hello, a line is a hello: 4096 bytes at most.
+    QTest::newRow("before hello, at 4096") << false << QByteArray(4096, 'x') + '\n'
+                                           << QStringLiteral("the first frame must be hello");
+    QTest::newRow("before hello, over 4096") << false << QByteArray(4097, 'x') << QStringLiteral("hello longer than 4096 bytes");
 }
 
 void TestBusFrame::brokerBoundsLines()
 {
+    QFETCH(bool, helloFirst);
     QFETCH(QByteArray, bytes);
     QFETCH(QString, reason);
 
@@ -461,10 +467,24 @@ void TestBusFrame::brokerBoundsLines()
     const quint16 port = broker.listen(QHostAddress::LocalHost, 0, &error);
     QVERIFY2(port, qPrintable(error));
     QSignalSpy refused(&broker, &BrokerServer::nodeRefused);
+    QSignalSpy authenticated(&broker, &BrokerServer::nodeAuthenticated);
     QTcpSocket node;
     node.connectToHost(QHostAddress::LocalHost, port);
     QVERIFY(node.waitForConnected(5000));
+    if (helloFirst) {
+        node.write(helloLine());
+        QTRY_COMPARE_WITH_TIMEOUT(authenticated.size(), 1, 5000);
+    }
+    if (reason.isEmpty())
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("sent an unknown frame")));
     node.write(bytes);
+    if (reason.isEmpty()) {
+        QTRY_COMPARE_WITH_TIMEOUT(metric(broker, "duplex_frames_rejected_total"), 1.0, 10000);
+        QVERIFY(refused.isEmpty());
+        QCOMPARE(node.state(), QAbstractSocket::ConnectedState);
+        QCOMPARE(broker.nodeCount(), 1);
+        return;
+    }
     QTRY_COMPARE_WITH_TIMEOUT(refused.size(), 1, 10000);
     QCOMPARE(refused.constFirst().at(1).toString(), reason);
     QTRY_COMPARE_WITH_TIMEOUT(node.state(), QAbstractSocket::UnconnectedState, 10000);

@@ -383,6 +383,7 @@ void TestOptions::serverBad_data()
     QTest::newRow("broker-history-negative") << Role::Broker << "--history -5" << kSecret << "--history";
     QTest::newRow("broker-history-text") << Role::Broker << "--history lots" << kSecret << "--history";
     QTest::newRow("broker-no-secret") << Role::Broker << "" << QByteArray() << "DUPLEX_SECRET";
+    QTest::newRow("broker-secret-too-long") << Role::Broker << "" << QByteArray(1025, 's') << "at most 1024";
     QTest::newRow("broker-takes-no-broker") << Role::Broker << "--broker 127.0.0.1:4000" << kSecret << "broker";
     QTest::newRow("broker-port-70000") << Role::Broker << "--port 70000" << kSecret << "--port";
     QTest::newRow("static-empty-root") << Role::Static << "--root=" << kSecret << "--root";

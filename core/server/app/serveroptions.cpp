@@ -12,6 +12,8 @@ namespace duplex::app {
 
 namespace {
 
+// The cluster secret, in bytes: generated ones are 32; a hello must stay short.
+constexpr qsizetype kMaxSecretBytes = 1024;
 // Publishes per second per client: far above what a node takes from one connection.
 constexpr double kMaxRateLimit = 1e6;
 
@@ -184,6 +186,9 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         if (secret.isEmpty())
             return fail(QStringLiteral("DUPLEX_SECRET is not set: the broker and the nodes need the cluster secret "
                                        "(duplexctl sets it for the processes it starts)"));
+        // The secret travels in the bus hello, which the broker reads only up to 4096 bytes.
+        if (secret.size() > kMaxSecretBytes)
+            return fail(QStringLiteral("DUPLEX_SECRET is %1 bytes long: at most %2").arg(secret.size()).arg(kMaxSecretBytes));
         o.secret = secret;
     }
     return r;

@@ -15,6 +15,12 @@ namespace duplex::bus {
 namespace {
 // A connection that has not proved the secret by then is dropped.
 constexpr int kHelloTimeoutMs = 5000;
+// Before the secret is proved, a line is a hello (about 100 bytes): a longer one is not
+// read on, so a stranger cannot make the broker buffer and parse the 16 MiB of a bus line.
+constexpr qint64 kMaxHelloBytes = 4096;
+// Connections waiting for their hello, at most: nodes say hello at once, and strangers
+// hold a place for at most kHelloTimeoutMs.
+constexpr int kMaxUnauthenticated = 64;
 
 // Compares secrets in time independent of where they differ.
 bool sameSecret(const QByteArray &a, const QByteArray &b)
@@ -48,6 +54,9 @@ BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, QObject *pare
                   [this] { return double(m_bytesOut); });
     m_metrics.add("duplex_frames_rejected_total", metrics::Metrics::Kind::Counter,
                   "Bus frames refused as malformed.", [this] { return double(m_framesRejected); });
+    m_metrics.add("duplex_bus_connections_refused_total", metrics::Metrics::Kind::Counter,
+                  "Bus connections closed at once: too many were waiting for their hello.",
+                  [this] { return double(m_connectionsRefused); });
 }
 
 BrokerServer::~BrokerServer() = default;
@@ -75,6 +84,12 @@ int BrokerServer::nodeCount() const
 void BrokerServer::handleNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        if (int(m_sessions.size()) - nodeCount() >= kMaxUnauthenticated) {
+            ++m_connectionsRefused;
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         m_sessions[socket].socket = socket;
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { handleReadyRead(socket); });
@@ -93,11 +108,14 @@ void BrokerServer::handleReadyRead(QTcpSocket *socket)
         auto it = m_sessions.find(socket);
         if (it == m_sessions.end() || socket->state() != QAbstractSocket::ConnectedState)
             return;
-        const LineRead read = readLine(socket);
+        const qint64 limit = it->second.authenticated ? kMaxLineBytes : kMaxHelloBytes;
+        const LineRead read = readLine(socket, limit);
         if (read.status == LineRead::Status::NeedMore)
             return;
         if (read.status == LineRead::Status::TooLong) {
-            refuse(it->second, QStringLiteral("bus line longer than %1 bytes").arg(kMaxLineBytes));
+            refuse(it->second, QStringLiteral("%1 longer than %2 bytes")
+                                   .arg(it->second.authenticated ? QStringLiteral("bus line") : QStringLiteral("hello"))
+                                   .arg(limit));
             return;
         }
         handleFrame(it->second, read.line);

@@ -64,6 +64,7 @@ private:
     quint64 m_eventsRelayed = 0; // event frames written to nodes
     quint64 m_bytesOut = 0;
     quint64 m_framesRejected = 0;
+    quint64 m_connectionsRefused = 0; // closed at once: too many waiting for their hello
 };
 
 } // namespace duplex::bus
