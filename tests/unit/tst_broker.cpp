@@ -127,6 +127,8 @@ void TestBroker::relayedCounterNeverGoesDown()
     QTRY_COMPARE_WITH_TIMEOUT(atA.size(), 3, 5000);
     QCOMPARE(metric(*m_broker, "duplex_events_in_total"), 3.0);
     QCOMPARE(metric(*m_broker, "duplex_events_out_total"), 6.0);
+    // The history holds the three events' JSON, and says how much.
+    QVERIFY(metric(*m_broker, "duplex_history_bytes") > 3 * 50);
 
     QSignalSpy gone(m_broker.get(), &BrokerServer::nodeDisconnected);
     b.reset();

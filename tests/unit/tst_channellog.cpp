@@ -65,6 +65,8 @@ private slots:
     void sequenceAssignsConsecutiveSeqs();
     void capacityBound_data();
     void capacityBound();
+    void byteBound_data();
+    void byteBound();
     void since_data();
     void since();
     void covers_data();
@@ -147,6 +149,50 @@ void TestChannelLog::capacityBound()
     QVERIFY(!r.hasGap());
     QCOMPARE(seqsOf(r), seqRange(first, count));
     QCOMPARE(r.events.back().event.data.toString(), QString::number(count));
+}
+
+void TestChannelLog::byteBound_data()
+{
+    QTest::addColumn<int>("eventBytes"); // characters of data per event
+    QTest::addColumn<qint64>("maxBytes");
+    QTest::addColumn<int>("count");
+
+    // Each event's JSON is its data plus about 100 bytes of envelope.
+    QTest::newRow("all-fit") << 100 << qint64(100000) << 50;
+    QTest::newRow("bytes-bind-first") << 1000 << qint64(10000) << 50;
+    QTest::newRow("one-event-over-the-bound-is-still-held") << 5000 << qint64(1000) << 3;
+    QTest::newRow("many-small") << 10 << qint64(2000) << 500;
+}
+
+void TestChannelLog::byteBound()
+{
+    QFETCH(int, eventBytes);
+    QFETCH(qint64, maxBytes);
+    QFETCH(int, count);
+
+    ChannelLog log(1000, maxBytes);
+    qint64 expectedBytes = 0;
+    for (int i = 1; i <= count; ++i) {
+        const Sequenced &s = log.sequence(message(QString(eventBytes, QLatin1Char('x'))));
+        QCOMPARE(s.event.seq, qint64(i));
+        // Within the bound, or the newest event alone; and the count is what bytes() says.
+        QVERIFY2(log.bytes() <= maxBytes || log.size() == 1, qPrintable(QString::number(log.bytes())));
+        QVERIFY(log.size() >= 1);
+    }
+    const ChannelLog::Range r = log.since(0);
+    for (const Sequenced &s : r.events)
+        expectedBytes += s.json.size();
+    QCOMPARE(log.bytes(), expectedBytes);
+    QCOMPARE(r.events.back().event.seq, qint64(count));
+    // What went is a gap for a reader asking from the start, never a silent hole.
+    QCOMPARE(r.hasGap(), log.firstHeld() > 1);
+    if (r.hasGap())
+        QCOMPARE(r.gapTo, log.firstHeld() - 1);
+    // Taking one more event would pass the bound: the log holds as many as fit.
+    if (log.size() > 1 && log.firstHeld() > 1)
+        QVERIFY(log.bytes() + r.events.front().json.size() > maxBytes);
+    log.resetHead(log.head());
+    QCOMPARE(log.bytes(), qint64(0));
 }
 
 void TestChannelLog::since_data()

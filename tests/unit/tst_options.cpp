@@ -383,6 +383,8 @@ void TestOptions::serverBad_data()
     QTest::newRow("broker-history-negative") << Role::Broker << "--history -5" << kSecret << "--history";
     QTest::newRow("broker-history-text") << Role::Broker << "--history lots" << kSecret << "--history";
     QTest::newRow("broker-no-secret") << Role::Broker << "" << QByteArray() << "DUPLEX_SECRET";
+    QTest::newRow("broker-history-bytes-small") << Role::Broker << "--history-bytes 1000" << kSecret << "--history-bytes";
+    QTest::newRow("broker-history-bytes-text") << Role::Broker << "--history-bytes lots" << kSecret << "--history-bytes";
     QTest::newRow("broker-secret-too-long") << Role::Broker << "" << QByteArray(1025, 's') << "at most 1024";
     QTest::newRow("broker-takes-no-broker") << Role::Broker << "--broker 127.0.0.1:4000" << kSecret << "broker";
     QTest::newRow("broker-port-70000") << Role::Broker << "--port 70000" << kSecret << "--port";
@@ -418,7 +420,7 @@ void TestOptions::serverHelp_data()
     QTest::addColumn<QStringList>("mentions");
 
     const QStringList common{"--help", "--host", "--port", "--admin-port", "--name", "READY"};
-    QTest::newRow("broker") << Role::Broker << "--help" << (common + QStringList{"--history", "DUPLEX_SECRET"});
+    QTest::newRow("broker") << Role::Broker << "--help" << (common + QStringList{"--history", "--history-bytes", "DUPLEX_SECRET"});
     QTest::newRow("ws") << Role::WebSocket << "--help"
                         << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "DUPLEX_SECRET"});
     QTest::newRow("ws-short") << Role::WebSocket << "-h" << (common + QStringList{"--broker"});

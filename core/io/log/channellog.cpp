@@ -4,14 +4,16 @@
 
 namespace duplex::log {
 
-ChannelLog::ChannelLog(int capacity)
+ChannelLog::ChannelLog(int capacity, qint64 maxBytes)
     : m_capacity(std::max(1, capacity))
+    , m_maxBytes(std::max<qint64>(1, maxBytes))
 {
 }
 
 void ChannelLog::resetHead(qint64 head)
 {
     m_events.clear();
+    m_bytes = 0;
     m_head = head;
 }
 
@@ -19,6 +21,7 @@ const protocol::Sequenced &ChannelLog::sequence(protocol::Event event)
 {
     event.seq = m_head + 1;
     m_events.push_back(protocol::Sequenced::from(std::move(event)));
+    m_bytes += m_events.back().json.size();
     ++m_head;
     trim();
     return m_events.back();
@@ -29,6 +32,7 @@ bool ChannelLog::append(const protocol::Sequenced &sequenced)
     if (sequenced.event.seq != m_head + 1)
         return false;
     m_events.push_back(sequenced);
+    m_bytes += sequenced.json.size();
     ++m_head;
     trim();
     return true;
@@ -56,8 +60,10 @@ ChannelLog::Range ChannelLog::since(qint64 since, int limit) const
 
 void ChannelLog::trim()
 {
-    while (int(m_events.size()) > m_capacity)
+    while (int(m_events.size()) > m_capacity || (m_bytes > m_maxBytes && m_events.size() > 1)) {
+        m_bytes -= m_events.front().json.size();
         m_events.pop_front();
+    }
 }
 
 } // namespace duplex::log

@@ -9,7 +9,9 @@
 namespace duplex::log {
 
 // The bounded, ordered history of one channel: the broker's authoritative history and
-// each node's local buffer are both a ChannelLog.
+// each node's local buffer are both a ChannelLog. Bounded in events and in bytes (of the
+// events' JSON): past either, the oldest go first, and a reader asking for them gets a
+// gap. The newest event is always held, whatever its size.
 class ChannelLog final
 {
 public:
@@ -23,9 +25,12 @@ public:
         bool hasGap() const { return gapFrom != 0; }
     };
 
-    explicit ChannelLog(int capacity);
+    explicit ChannelLog(int capacity, qint64 maxBytes = std::numeric_limits<qint64>::max());
 
     int capacity() const { return m_capacity; }
+    qint64 maxBytes() const { return m_maxBytes; }
+    // The JSON bytes of the events held.
+    qint64 bytes() const { return m_bytes; }
     // Latest seq assigned in this channel (0 before the first event).
     qint64 head() const { return m_head; }
     // Seq of the oldest event held; head() + 1 when nothing is held.
@@ -54,6 +59,8 @@ private:
     void trim();
 
     int m_capacity;
+    qint64 m_maxBytes;
+    qint64 m_bytes = 0;
     qint64 m_head = 0;
     std::deque<protocol::Sequenced> m_events;
 };

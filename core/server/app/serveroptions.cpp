@@ -12,6 +12,8 @@ namespace duplex::app {
 
 namespace {
 
+// --history-bytes at least: a few of the largest events (64 KiB of data, escaped).
+constexpr qint64 kMinHistoryBytes = 1024 * 1024;
 // The cluster secret, in bytes: generated ones are 32; a hello must stay short.
 constexpr qsizetype kMaxSecretBytes = 1024;
 // Publishes per second per client: far above what a node takes from one connection.
@@ -99,6 +101,10 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
                                           QStringLiteral("host:port"));
     const QCommandLineOption historyOption(QStringLiteral("history"), QStringLiteral("Events kept per channel for resume (default 10000)."),
                                            QStringLiteral("count"), QStringLiteral("10000"));
+    const QCommandLineOption historyBytesOption(
+        QStringLiteral("history-bytes"),
+        QStringLiteral("Bytes of events (their JSON) kept per channel for resume; the oldest go first (default 64 MiB)."),
+        QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
     const QCommandLineOption bufferOption(QStringLiteral("buffer"),
                                           QStringLiteral("Events kept per channel on this node; older ones come from the broker (default 1000)."),
                                           QStringLiteral("count"), QStringLiteral("1000"));
@@ -125,8 +131,10 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     }
     if (role == util::Role::Comet)
         parser.addOption(holdOption);
-    if (role == util::Role::Broker)
+    if (role == util::Role::Broker) {
         parser.addOption(historyOption);
+        parser.addOption(historyBytesOption);
+    }
     if (role == util::Role::Static)
         parser.addOption(rootOption);
 
@@ -177,6 +185,11 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         return fail(QStringLiteral("--hold: expected 1 to 3600 seconds, got %1").arg(parser.value(holdOption)));
     if (role == util::Role::Broker && !positiveInt(historyOption, &o.history))
         return fail(QStringLiteral("--history: expected a positive count, got %1").arg(parser.value(historyOption)));
+    // At least one event of the largest size a node lets through, with its envelope.
+    if (role == util::Role::Broker
+        && !util::readInteger(parser.value(historyBytesOption), kMinHistoryBytes, std::numeric_limits<qint64>::max(), &o.historyBytes))
+        return fail(QStringLiteral("--history-bytes: expected a byte count of at least %1, got %2")
+                        .arg(kMinHistoryBytes).arg(parser.value(historyBytesOption)));
     if (role == util::Role::Static) {
         o.root = parser.value(rootOption);
         if (o.root.isEmpty())

@@ -34,10 +34,11 @@ bool sameSecret(const QByteArray &a, const QByteArray &b)
 }
 } // namespace
 
-BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, QObject *parent)
+BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, qint64 historyBytes, QObject *parent)
     : QObject(parent)
     , m_secret(std::move(secret))
     , m_historyCapacity(historyCapacity)
+    , m_historyBytes(historyBytes)
 {
     m_metrics.add("duplex_broker_nodes", metrics::Metrics::Kind::Gauge, "Authenticated node connections.",
                   [this] { return double(nodeCount()); });
@@ -45,6 +46,13 @@ BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, QObject *pare
                   [this] { return double(m_sessions.size()); });
     m_metrics.add("duplex_channels", metrics::Metrics::Kind::Gauge, "Channels with history.",
                   [this] { return double(m_channels.size()); });
+    m_metrics.add("duplex_history_bytes", metrics::Metrics::Kind::Gauge, "Bytes of events held in every channel's history.",
+                  [this] {
+                      qint64 bytes = 0;
+                      for (const log::ChannelLog &log : std::as_const(m_channels))
+                          bytes += log.bytes();
+                      return double(bytes);
+                  });
     m_metrics.add("duplex_events_in_total", metrics::Metrics::Kind::Counter, "Events sequenced.",
                   [this] { return double(m_eventsSequenced); });
     // Counted as relayed, not derived from today's node count: a counter never goes down.
@@ -258,7 +266,7 @@ log::ChannelLog &BrokerServer::channel(const QString &name)
 {
     auto it = m_channels.find(name);
     if (it == m_channels.end())
-        it = m_channels.insert(name, log::ChannelLog(m_historyCapacity));
+        it = m_channels.insert(name, log::ChannelLog(m_historyCapacity, m_historyBytes));
     return *it;
 }
 

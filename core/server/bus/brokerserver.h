@@ -7,6 +7,7 @@
 #include <QHostAddress>
 #include <QObject>
 
+#include <limits>
 #include <map>
 
 class QTcpServer;
@@ -23,7 +24,9 @@ class BrokerServer final : public QObject
     Q_DISABLE_COPY_MOVE(BrokerServer)
 
 public:
-    BrokerServer(QByteArray secret, int historyCapacity, QObject *parent = nullptr);
+    // History per channel: at most `historyCapacity` events and `historyBytes` of their JSON.
+    BrokerServer(QByteArray secret, int historyCapacity, qint64 historyBytes = std::numeric_limits<qint64>::max(),
+                 QObject *parent = nullptr);
     ~BrokerServer() override;
 
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -56,6 +59,7 @@ private:
 
     QByteArray m_secret;
     int m_historyCapacity;
+    qint64 m_historyBytes; // per channel
     QTcpServer *m_server = nullptr;
     std::map<QTcpSocket *, Session> m_sessions;
     QHash<QString, log::ChannelLog> m_channels;
