@@ -40,6 +40,14 @@ private slots:
     void cometPublish_data();
     void cometPublish();
     void deepestAcceptedEventResumesFromHistory();
+    void webSocketQuery_data();
+    void webSocketQuery();
+    void cometQuery_data();
+    void cometQuery();
+    void webSocketFrames_data();
+    void webSocketFrames();
+    void cometBodySize_data();
+    void cometBodySize();
 
 private:
     quint16 port() const { return m_cluster->port(); }
@@ -188,6 +196,135 @@ void TestHostile::deepestAcceptedEventResumesFromHistory()
     const auto messages = resumed.eventsOfType(EventType::Message);
     QCOMPARE(QJsonDocument(QJsonArray{messages.first().data}).toJson(QJsonDocument::Compact), "[" + deep + "]");
     QCOMPARE(resumed.count(EventType::Gap), 0);
+    QString why;
+    QVERIFY2(clusterIntact(&why), qPrintable(why));
+}
+
+void TestHostile::webSocketQuery_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QString>("errorCode");
+
+    QTest::newRow("channel-slash") << QStringLiteral("channel=a%2Fb") << QStringLiteral("bad_channel");
+    QTest::newRow("channel-65") << (QStringLiteral("channel=") + QString(65, QLatin1Char('c'))) << QStringLiteral("bad_channel");
+    QTest::newRow("channel-empty") << QStringLiteral("channel=") << QStringLiteral("bad_channel");
+    QTest::newRow("channel-traversal") << QStringLiteral("channel=..%2F..%2Fetc") << QStringLiteral("bad_channel");
+    QTest::newRow("since-negative") << QStringLiteral("channel=h-q&since=-1") << QStringLiteral("bad_request");
+    QTest::newRow("since-text") << QStringLiteral("channel=h-q&since=abc") << QStringLiteral("bad_request");
+    QTest::newRow("since-past-2^53") << QStringLiteral("channel=h-q&since=9007199254740993") << QStringLiteral("bad_request");
+    QTest::newRow("clientId-space") << QStringLiteral("channel=h-q&clientId=a%20b") << QStringLiteral("bad_request");
+    QTest::newRow("presence-maybe") << QStringLiteral("channel=h-q&presence=maybe") << QStringLiteral("bad_request");
+}
+
+void TestHostile::webSocketQuery()
+{
+    QFETCH(QString, query);
+    QFETCH(QString, errorCode);
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-q"))));
+    WsClient client;
+    QVERIFY(!client.open(wsUrl(port(), query)));
+    QTRY_VERIFY_WITH_TIMEOUT(client.disconnected(), 5000);
+    QCOMPARE(client.count(EventType::Error), 1);
+    QCOMPARE(client.eventsOfType(EventType::Error).first().code, errorCode);
+    QCOMPARE(client.closeCode(), 1008);
+    QVERIFY(sentinel(bystander, QStringLiteral("h-q"), QString::fromLatin1(QTest::currentDataTag())));
+    QString why;
+    QVERIFY2(clusterIntact(&why), qPrintable(why));
+}
+
+void TestHostile::cometQuery_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("errorCode");
+
+    QTest::newRow("subscribe-channel-slash") << QByteArray("/xhr/subscribe?channel=a%2Fb") << QStringLiteral("bad_channel");
+    QTest::newRow("subscribe-since-text") << QByteArray("/xhr/subscribe?channel=h-q&clientId=abc&since=x")
+                                          << QStringLiteral("bad_request");
+    QTest::newRow("subscribe-clientId-long") << ("/xhr/subscribe?channel=h-q&since=0&clientId=" + QByteArray(65, 'i'))
+                                             << QStringLiteral("bad_request");
+    QTest::newRow("publish-channel-traversal") << QByteArray("/xhr/publish?channel=..%2F..") << QStringLiteral("bad_channel");
+}
+
+void TestHostile::cometQuery()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(QString, errorCode);
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-q"))));
+    const QByteArray method = target.startsWith("/xhr/publish") ? "POST" : "GET";
+    const duplex::client::HttpResult r = httpCall(port(), method, target, method == "POST" ? QByteArray("x") : QByteArray());
+    QVERIFY2(r.status == 400, r.body.constData());
+    QCOMPARE(QJsonDocument::fromJson(r.body).object().value(QStringLiteral("code")).toString(), errorCode);
+    QVERIFY(sentinel(bystander, QStringLiteral("h-q"), QString::fromLatin1(QTest::currentDataTag())));
+    QCOMPARE(bystander.count(EventType::Message), 1);
+    QString why;
+    QVERIFY2(clusterIntact(&why), qPrintable(why));
+}
+
+void TestHostile::webSocketFrames_data()
+{
+    QTest::addColumn<QByteArray>("frame");
+    QTest::addColumn<bool>("binary");
+    QTest::addColumn<int>("closeCode"); // 0: accepted and delivered
+
+    // The default limit, 64 KiB, counts the frame's bytes.
+    const QByteArray envelope = R"({"type":"publish","data":")";
+    const auto sized = [&](int total) { return envelope + QByteArray(total - envelope.size() - 2, 'x') + "\"}"; };
+    QTest::newRow("65536-bytes") << sized(65536) << false << 0;
+    QTest::newRow("65537-bytes") << sized(65537) << false << 1009;
+    QTest::newRow("binary") << QByteArray("\x01\x02") << true << 1003;
+}
+
+void TestHostile::webSocketFrames()
+{
+    QFETCH(QByteArray, frame);
+    QFETCH(bool, binary);
+    QFETCH(int, closeCode);
+    const QString channel = QStringLiteral("h-frame-") + QString::fromLatin1(QTest::currentDataTag());
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=") + channel)));
+    WsClient client;
+    QVERIFY(client.open(wsUrl(port(), QStringLiteral("presence=0&channel=") + channel)));
+    if (binary)
+        client.sendBinary(frame);
+    else
+        client.send(QString::fromUtf8(frame));
+    if (closeCode == 0) {
+        QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 1, 10000);
+        QVERIFY(client.isConnected());
+    } else {
+        QTRY_VERIFY_WITH_TIMEOUT(client.disconnected(), 10000);
+        QCOMPARE(client.closeCode(), closeCode);
+    }
+    QVERIFY(sentinel(bystander, channel, QStringLiteral("after")));
+    QCOMPARE(bystander.count(EventType::Message), closeCode == 0 ? 2 : 1);
+    QString why;
+    QVERIFY2(clusterIntact(&why), qPrintable(why));
+}
+
+void TestHostile::cometBodySize_data()
+{
+    QTest::addColumn<int>("size");
+    QTest::addColumn<int>("status");
+    QTest::newRow("65536-bytes") << 65536 << 200;
+    QTest::newRow("65537-bytes") << 65537 << 413;
+}
+
+void TestHostile::cometBodySize()
+{
+    QFETCH(int, size);
+    QFETCH(int, status);
+    const QString channel = QStringLiteral("h-size-") + QString::fromLatin1(QTest::currentDataTag());
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=") + channel)));
+    const duplex::client::HttpResult r =
+        httpCall(port(), "POST", "/xhr/publish?channel=" + channel.toLatin1(), QByteArray(size, 't'));
+    QVERIFY2(r.status == status, r.body.left(200).constData());
+    if (status == 413)
+        QCOMPARE(QJsonDocument::fromJson(r.body).object().value(QStringLiteral("code")).toString(), QStringLiteral("too_large"));
+    QVERIFY(sentinel(bystander, channel, QStringLiteral("after")));
+    QCOMPARE(bystander.count(EventType::Message), status == 200 ? 2 : 1);
     QString why;
     QVERIFY2(clusterIntact(&why), qPrintable(why));
 }
