@@ -44,6 +44,8 @@ QString mismatch(const Event &a, const Event &b)
         diffs << QStringLiteral("transport %1 != %2").arg(a.transport, b.transport);
     if (a.node != b.node)
         diffs << QStringLiteral("node %1 != %2").arg(a.node, b.node);
+    if (a.presence != b.presence)
+        diffs << QStringLiteral("presence %1 != %2").arg(a.presence).arg(b.presence);
     if (a.data != b.data || a.data.type() != b.data.type())
         diffs << QStringLiteral("data %1 != %2").arg(describe(a.data), describe(b.data));
     if (a.from != b.from)
@@ -165,6 +167,8 @@ void TestCodec::roundTrip_data()
                              << "welcome";
     QTest::newRow("welcome-seq0") << Event::welcome(QStringLiteral("c"), QStringLiteral("room.1"), 0, QStringLiteral("ws-1"))
                                   << "welcome";
+    QTest::newRow("welcome-no-presence")
+        << Event::welcome(QStringLiteral("c"), QStringLiteral("big"), 7, QStringLiteral("ws-1"), false) << "welcome";
     QTest::newRow("message-object")
         << message(QStringLiteral("main"), 42, QStringLiteral("c7f3"), 1764000000123, json(R"({"a":[1,2,{"b":null}],"c":"d"})"))
         << "message";
@@ -244,7 +248,10 @@ void TestCodec::exactJson_data()
     QTest::addColumn<QByteArray>("expected");
 
     QTest::newRow("welcome") << Event::welcome(QStringLiteral("c7f3"), QStringLiteral("main"), 41, QStringLiteral("ws-2"))
-                             << QByteArray(R"({"type":"welcome","clientId":"c7f3","channel":"main","seq":41,"node":"ws-2"})");
+                             << QByteArray(R"({"type":"welcome","clientId":"c7f3","channel":"main","seq":41,"node":"ws-2","presence":true})");
+    QTest::newRow("welcome over the presence limit")
+        << Event::welcome(QStringLiteral("c7f3"), QStringLiteral("main"), 41, QStringLiteral("ws-2"), false)
+        << QByteArray(R"({"type":"welcome","clientId":"c7f3","channel":"main","seq":41,"node":"ws-2","presence":false})");
     QTest::newRow("message")
         << message(QStringLiteral("main"), 42, QStringLiteral("c7f3"), 1764000000123, json(R"({"text":"hi","n":[1,true,null]})"))
         << QByteArray(R"({"type":"message","channel":"main","seq":42,"from":"c7f3","ts":1764000000123,"data":{"n":[1,true,null],"text":"hi"}})");
@@ -477,6 +484,10 @@ void TestCodec::parseEventResult_data()
     QTest::newRow("unknown-type") << QByteArray(R"({"type":"publish","data":1})") << S::BadEvent;
     QTest::newRow("type-number") << QByteArray(R"({"type":3})") << S::BadEvent;
     QTest::newRow("message-ok") << QByteArray(R"({"type":"message","channel":"m","seq":1,"from":"c","ts":2,"data":1})") << S::Ok;
+    QTest::newRow("welcome without presence (a server before it)")
+        << QByteArray(R"({"type":"welcome","clientId":"c","channel":"m","seq":1,"node":"n"})") << S::Ok;
+    QTest::newRow("welcome presence not a boolean")
+        << QByteArray(R"({"type":"welcome","clientId":"c","channel":"m","seq":1,"node":"n","presence":0})") << S::BadEvent;
     QTest::newRow("message-data-null")
         << QByteArray(R"({"type":"message","channel":"m","seq":1,"from":"c","ts":2,"data":null})") << S::Ok;
     QTest::newRow("message-unknown-field-ignored")

@@ -46,6 +46,8 @@ private slots:
     void serverHelp();
     void cometHold_data();
     void cometHold();
+    void nodeLimits_data();
+    void nodeLimits();
     void loadgenGood();
     void loadgenBad_data();
     void loadgenBad();
@@ -135,6 +137,69 @@ void TestOptions::serverGood()
     QCOMPARE(o.rateLimit, rateLimit);
     QCOMPARE(o.root, root);
     QCOMPARE(o.secret, role == Role::Static ? QByteArray() : secret);
+}
+
+void TestOptions::nodeLimits_data()
+{
+    QTest::addColumn<Role>("role");
+    QTest::addColumn<QString>("line");
+    // Expected: connections, presence limit, lag ms, backlog, outbound, new sessions per s,
+    // connections per address;
+    // or the start of the error when `error` is set.
+    QTest::addColumn<QList<double>>("expected");
+    QTest::addColumn<QString>("error");
+
+    const auto ws = Role::WebSocket;
+    const auto comet = Role::Comet;
+    const double mib = 1 << 20;
+    QTest::newRow("ws defaults") << ws << "" << QList<double>{10000, 1000, 10000, 64 * mib, 1024 * mib, 20, 1000} << "";
+    QTest::newRow("ws all set")
+        << ws << "--max-connections 5 --presence-limit 0 --max-lag 0.5 --max-backlog 1048576 --max-outbound 2097152 "
+                 "--max-per-address 2"
+        << QList<double>{5, 0, 500, mib, 2 * mib, 20, 2} << "";
+    QTest::newRow("comet all set") << comet << "--max-connections 7 --presence-limit 3 --new-sessions 0.5"
+                                   << QList<double>{7, 3, 10000, 64 * mib, 1024 * mib, 0.5, 1000} << "";
+    QTest::newRow("ws connections 0") << ws << "--max-connections 0" << QList<double>{} << "--max-connections";
+    QTest::newRow("ws connections huge") << ws << "--max-connections 1000001" << QList<double>{} << "--max-connections";
+    QTest::newRow("ws presence negative") << ws << "--presence-limit -1" << QList<double>{} << "--presence-limit";
+    QTest::newRow("ws lag 0") << ws << "--max-lag 0" << QList<double>{} << "--max-lag";
+    QTest::newRow("ws per address 0") << ws << "--max-per-address 0" << QList<double>{} << "--max-per-address";
+    QTest::newRow("comet takes no max-per-address") << comet << "--max-per-address 5" << QList<double>{} << "max-per-address";
+    QTest::newRow("ws lag nan") << ws << "--max-lag nan" << QList<double>{} << "--max-lag";
+    QTest::newRow("ws lag over an hour") << ws << "--max-lag 3601" << QList<double>{} << "--max-lag";
+    QTest::newRow("ws backlog below 1 MiB") << ws << "--max-backlog 1048575" << QList<double>{} << "--max-backlog";
+    QTest::newRow("ws outbound below the backlog")
+        << ws << "--max-backlog 4194304 --max-outbound 2097152" << QList<double>{} << "--max-outbound";
+    QTest::newRow("comet new sessions 0") << comet << "--new-sessions 0" << QList<double>{} << "--new-sessions";
+    QTest::newRow("comet takes no max-lag") << comet << "--max-lag 5" << QList<double>{} << "max-lag";
+    QTest::newRow("ws takes no new-sessions") << ws << "--new-sessions 5" << QList<double>{} << "new-sessions";
+    QTest::newRow("broker takes no max-connections")
+        << Role::Broker << "--max-connections 5" << QList<double>{} << "max-connections";
+}
+
+void TestOptions::nodeLimits()
+{
+    QFETCH(Role, role);
+    QFETCH(QString, line);
+    QFETCH(QList<double>, expected);
+    QFETCH(QString, error);
+
+    const QString broker = role == Role::Broker ? QString() : QStringLiteral("--broker 127.0.0.1:4000 ");
+    const ServerOptionsParse r = parseServerOptions(role, argv(QStringLiteral("duplex-x"), broker + line), kSecret);
+    if (!error.isEmpty()) {
+        QCOMPARE(r.status, ServerOptionsParse::Status::Error);
+        QVERIFY2(r.text.contains(error), qPrintable(r.text));
+        return;
+    }
+    QVERIFY2(r.status == ServerOptionsParse::Status::Ok, qPrintable(r.text));
+    const auto &o = r.options;
+    QCOMPARE(double(o.maxConnections), expected[0]);
+    QCOMPARE(double(o.presenceLimit), expected[1]);
+    QCOMPARE(double(o.maxLagMs), expected[2]);
+    QCOMPARE(double(o.maxBacklogBytes), expected[3]);
+    QCOMPARE(double(o.maxOutboundBytes), expected[4]);
+    QCOMPARE(o.newSessionRate, expected[5]);
+    QCOMPARE(double(o.maxPerAddress), expected[6]);
 }
 
 void TestOptions::cometHold_data()
@@ -422,11 +487,14 @@ void TestOptions::serverHelp_data()
     const QStringList common{"--help", "--host", "--port", "--admin-port", "--name", "READY"};
     QTest::newRow("broker") << Role::Broker << "--help" << (common + QStringList{"--history", "--history-bytes", "DUPLEX_SECRET"});
     QTest::newRow("ws") << Role::WebSocket << "--help"
-                        << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "DUPLEX_SECRET"});
+                        << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "--max-connections",
+                                                 "--presence-limit", "--max-per-address", "--max-lag", "--max-backlog", "--max-outbound",
+                                                 "DUPLEX_SECRET"});
     QTest::newRow("ws-short") << Role::WebSocket << "-h" << (common + QStringList{"--broker"});
     QTest::newRow("static") << Role::Static << "--help" << (common + QStringList{"--root", "/default/web"});
     QTest::newRow("comet") << Role::Comet << "--help"
                            << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "--hold",
+                                                    "--max-connections", "--presence-limit", "--new-sessions",
                                                     "/xhr/subscribe", "/xhr/publish", "DUPLEX_SECRET"});
 }
 

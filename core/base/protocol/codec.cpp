@@ -228,11 +228,16 @@ EventParse parseEvent(const QJsonObject &o)
             ok = o.contains(QLatin1String(field.key));
             e.*field.value = v;
             break;
+        case EventField::Kind::OptionalFlag:
+            ok = v.isUndefined() || v.isBool();
+            if (v.isBool())
+                e.*field.flag = v.toBool();
+            break;
         }
         if (!ok) {
             QStringList required;
             for (const EventField &f : fields) {
-                if (f.kind != EventField::Kind::OptionalString)
+                if (f.kind != EventField::Kind::OptionalString && f.kind != EventField::Kind::OptionalFlag)
                     required << QLatin1String(f.key);
             }
             const QString last = required.takeLast();

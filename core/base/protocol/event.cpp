@@ -43,7 +43,8 @@ const std::vector<EventField> &eventFields(EventType type)
     using K = EventField::Kind;
     static const std::vector<EventField> kWelcome = {
         {"clientId", K::String, &Event::clientId}, {"channel", K::String, &Event::channel},
-        {"seq", K::Integer, nullptr, &Event::seq}, {"node", K::String, &Event::node}};
+        {"seq", K::Integer, nullptr, &Event::seq}, {"node", K::String, &Event::node},
+        {"presence", K::OptionalFlag, nullptr, nullptr, nullptr, &Event::presence}};
     static const std::vector<EventField> kMessage = {
         {"channel", K::String, &Event::channel}, {"seq", K::Integer, nullptr, &Event::seq},
         {"from", K::String, &Event::clientId},   {"ts", K::Integer, nullptr, &Event::ts},
@@ -91,6 +92,8 @@ QJsonValue EventField::read(const Event &event) const
     case Kind::Value:
         // An unset value (a message built without data) is written as null.
         return (event.*value).isUndefined() ? QJsonValue() : event.*value;
+    case Kind::OptionalFlag:
+        return event.*flag;
     }
     return {};
 }
@@ -119,9 +122,10 @@ QByteArray Event::toJson() const
 }
 
 Event Event::welcome(const QString &clientId, const QString &channel, qint64 seq,
-                     const QString &node)
+                     const QString &node, bool presence)
 {
     Event e;
+    e.presence = presence;
     e.type = EventType::Welcome;
     e.clientId = clientId;
     e.channel = channel;

@@ -32,6 +32,7 @@ struct Event
     QJsonValue id;          // ack: the client's id, echoed as given
     QString code;           // error
     QString message;        // error
+    bool presence = true;   // welcome: join and leave will be sent to this client
 
     // Events that take a place in a channel's sequence.
     bool isSequenced() const
@@ -43,7 +44,7 @@ struct Event
     QByteArray toJson() const;
 
     static Event welcome(const QString &clientId, const QString &channel, qint64 seq,
-                         const QString &node);
+                         const QString &node, bool presence = true);
     // The sequenced kinds, before the broker gives them their seq (and a message its ts):
     // a message a client published, a join, a leave.
     static Event published(const QString &channel, const QString &from, const QJsonValue &data);
@@ -64,12 +65,14 @@ struct EventField
         Integer,        // an integral JSON number (|v| <= 2^53), required
         Value,          // any JSON value, required (message data, ack id)
         OptionalString, // a string, "" when absent (error message)
+        OptionalFlag,   // a JSON boolean, the member's default when absent (welcome presence)
     };
     const char *key;
     Kind kind;
     QString Event::*text = nullptr;     // String, OptionalString
     qint64 Event::*number = nullptr;    // Integer
     QJsonValue Event::*value = nullptr; // Value
+    bool Event::*flag = nullptr;        // OptionalFlag
 
     QJsonValue read(const Event &event) const;
 };

@@ -129,6 +129,9 @@ QStringList Cluster::nodeArguments(const QString &name, util::Role role, quint16
         args << QStringLiteral("--hold") << QString::number(m_config.cometHoldSeconds);
     if (role == util::Role::Static && !m_config.webRoot.isEmpty())
         args << QStringLiteral("--root") << m_config.webRoot;
+    const auto extra = m_config.serverArguments.find(role);
+    if (extra != m_config.serverArguments.end())
+        args << extra->second;
     return args;
 }
 

@@ -32,6 +32,9 @@ struct ClusterConfig
     int cometHoldSeconds = 25;      // Comet nodes' --hold; nginx's read timeout follows it
     int readyTimeoutMs = 10000;
     int statsIntervalMs = 1000;
+    // Options passed as they are to every server of a role (e.g. {WebSocket: --max-lag 2}),
+    // after the ones the cluster sets: a later option wins.
+    std::map<util::Role, QStringList> serverArguments;
 };
 
 // One row of the cluster's process table.

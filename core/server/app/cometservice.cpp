@@ -11,6 +11,9 @@ void CometService::createSurface(node::ChannelHub *hub, const app::ServerOptions
     limits.publishRate = options.rateLimit;
     limits.publishBurst = options.rateLimit * 2;
     limits.holdMs = options.holdSeconds * 1000;
+    limits.maxSessions = options.maxConnections;
+    limits.presenceLimit = options.presenceLimit;
+    limits.newSessionRate = options.newSessionRate;
     m_node = new node::CometNode(hub, limits, this);
     m_node->registerMetrics(metrics);
 }

@@ -18,6 +18,11 @@ constexpr qint64 kMinHistoryBytes = 1024 * 1024;
 constexpr qsizetype kMaxSecretBytes = 1024;
 // Publishes per second per client: far above what a node takes from one connection.
 constexpr double kMaxRateLimit = 1e6;
+// A node's connections: each takes a file descriptor, and the hard limit here is 20000.
+constexpr int kMaxConnections = 1000000;
+// --max-backlog at least: a resume fills a socket to 1 MiB before it waits for the reader,
+// so anything less would close fast readers of a large resume.
+constexpr qint64 kMinBacklogBytes = 1024 * 1024;
 
 bool parsePort(const QString &text, quint16 *port)
 {
@@ -117,6 +122,41 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     const QCommandLineOption holdOption(QStringLiteral("hold"),
                                         QStringLiteral("Seconds a poll is held before it is answered with [] (1 to 3600, default 25)."),
                                         QStringLiteral("seconds"), QStringLiteral("25"));
+    const QCommandLineOption maxConnectionsOption(
+        QStringLiteral("max-connections"),
+        QStringLiteral("Clients this node holds at most (WebSocket connections, or Comet clients known); more are\n"
+                       "refused with `unavailable` (default 10000)."),
+        QStringLiteral("count"), QStringLiteral("10000"));
+    const QCommandLineOption presenceLimitOption(
+        QStringLiteral("presence-limit"),
+        QStringLiteral("Members of one channel on this node past which join and leave are no longer sent to them\n"
+                       "(welcome says \"presence\":false); 0 sends them to nobody (default 1000)."),
+        QStringLiteral("count"), QStringLiteral("1000"));
+    const QCommandLineOption maxPerAddressOption(
+        QStringLiteral("max-per-address"),
+        QStringLiteral("Connections from one source address (X-Real-IP behind nginx) at most; loopback clients are\n"
+                       "not limited (default 1000)."),
+        QStringLiteral("count"), QStringLiteral("1000"));
+    const QCommandLineOption maxLagOption(
+        QStringLiteral("max-lag"),
+        QStringLiteral("Seconds a client may fall behind (the age of the oldest byte queued for it) before it is\n"
+                       "closed with error too_slow and 1008; it can resume with since (0.1 to 3600, default 10)."),
+        QStringLiteral("seconds"), QStringLiteral("10"));
+    const QCommandLineOption maxBacklogOption(
+        QStringLiteral("max-backlog"),
+        QStringLiteral("Bytes queued unsent to one client past which it is closed at once (at least 1 MiB,\n"
+                       "default 64 MiB)."),
+        QStringLiteral("bytes"), QString::number(64LL << 20));
+    const QCommandLineOption maxOutboundOption(
+        QStringLiteral("max-outbound"),
+        QStringLiteral("Bytes queued unsent to all clients together past which the largest backlogs are closed\n"
+                       "(at least --max-backlog, default 1 GiB)."),
+        QStringLiteral("bytes"), QString::number(1LL << 30));
+    const QCommandLineOption newSessionRateOption(
+        QStringLiteral("new-sessions"),
+        QStringLiteral("New Comet clients per second from one source address (X-Real-IP behind nginx), bursts of\n"
+                       "twice that; more polls with unknown clientIds get 429 (default 20)."),
+        QStringLiteral("per-second"), QStringLiteral("20"));
     const QCommandLineOption rootOption(QStringLiteral("root"), QStringLiteral("Directory to serve (default: %1).").arg(defaultRoot),
                                         QStringLiteral("dir"), defaultRoot);
     parser.addOption(hostOption);
@@ -128,9 +168,19 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         parser.addOption(bufferOption);
         parser.addOption(maxMessageOption);
         parser.addOption(rateOption);
+        parser.addOption(maxConnectionsOption);
+        parser.addOption(presenceLimitOption);
     }
-    if (role == util::Role::Comet)
+    if (role == util::Role::WebSocket) {
+        parser.addOption(maxPerAddressOption);
+        parser.addOption(maxLagOption);
+        parser.addOption(maxBacklogOption);
+        parser.addOption(maxOutboundOption);
+    }
+    if (role == util::Role::Comet) {
         parser.addOption(holdOption);
+        parser.addOption(newSessionRateOption);
+    }
     if (role == util::Role::Broker) {
         parser.addOption(historyOption);
         parser.addOption(historyBytesOption);
@@ -180,7 +230,27 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         // Finite: "nan" and "inf" read as numbers, and a NaN limit would let everything by.
         if (!util::readNumber(parser.value(rateOption), 0, kMaxRateLimit, &o.rateLimit))
             return fail(QStringLiteral("--rate-limit: expected a number from 0 to %1, got %2").arg(kMaxRateLimit).arg(parser.value(rateOption)));
+        if (!util::readInteger(parser.value(maxConnectionsOption), 1, kMaxConnections, &o.maxConnections))
+            return fail(QStringLiteral("--max-connections: expected 1 to %1, got %2").arg(kMaxConnections).arg(parser.value(maxConnectionsOption)));
+        if (!util::readInteger(parser.value(presenceLimitOption), 0, kMaxConnections, &o.presenceLimit))
+            return fail(QStringLiteral("--presence-limit: expected 0 to %1, got %2").arg(kMaxConnections).arg(parser.value(presenceLimitOption)));
     }
+    if (role == util::Role::WebSocket) {
+        if (!util::readInteger(parser.value(maxPerAddressOption), 1, kMaxConnections, &o.maxPerAddress))
+            return fail(QStringLiteral("--max-per-address: expected 1 to %1, got %2").arg(kMaxConnections).arg(parser.value(maxPerAddressOption)));
+        double lagSeconds = 0;
+        if (!util::readNumber(parser.value(maxLagOption), 0.1, 3600, &lagSeconds))
+            return fail(QStringLiteral("--max-lag: expected 0.1 to 3600 seconds, got %1").arg(parser.value(maxLagOption)));
+        o.maxLagMs = qint64(lagSeconds * 1000);
+        if (!util::readInteger(parser.value(maxBacklogOption), kMinBacklogBytes, std::numeric_limits<qint64>::max(), &o.maxBacklogBytes))
+            return fail(QStringLiteral("--max-backlog: expected a byte count of at least %1, got %2")
+                            .arg(kMinBacklogBytes).arg(parser.value(maxBacklogOption)));
+        if (!util::readInteger(parser.value(maxOutboundOption), o.maxBacklogBytes, std::numeric_limits<qint64>::max(), &o.maxOutboundBytes))
+            return fail(QStringLiteral("--max-outbound: expected a byte count of at least --max-backlog (%1), got %2")
+                            .arg(o.maxBacklogBytes).arg(parser.value(maxOutboundOption)));
+    }
+    if (role == util::Role::Comet && !util::readNumber(parser.value(newSessionRateOption), 0.1, kMaxRateLimit, &o.newSessionRate))
+        return fail(QStringLiteral("--new-sessions: expected a number from 0.1 to %1, got %2").arg(kMaxRateLimit).arg(parser.value(newSessionRateOption)));
     if (role == util::Role::Comet && (!positiveInt(holdOption, &o.holdSeconds) || o.holdSeconds > 3600))
         return fail(QStringLiteral("--hold: expected 1 to 3600 seconds, got %1").arg(parser.value(holdOption)));
     if (role == util::Role::Broker && !positiveInt(historyOption, &o.history))

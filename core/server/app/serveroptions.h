@@ -22,6 +22,13 @@ struct ServerOptions
     qint64 maxMessageBytes = 64 * 1024;
     double rateLimit = 1000;               // publishes per second per client
     int holdSeconds = 25;                  // Comet: how long a poll is held before `[]`
+    int maxConnections = 10000;            // nodes: WebSocket connections, or Comet clients known
+    int maxPerAddress = 1000;              // WebSocket: connections from one source address
+    int presenceLimit = 1000;              // nodes: more members of a channel here, no join/leave sent
+    qint64 maxLagMs = 10000;               // WebSocket: a reader this far behind is closed
+    qint64 maxBacklogBytes = 64LL << 20;   // WebSocket: unsent bytes of one connection, at most
+    qint64 maxOutboundBytes = 1LL << 30;   // WebSocket: unsent bytes of all connections, at most
+    double newSessionRate = 20;            // Comet: new clients per second per source address
     QString root;                          // static node: directory served
     QByteArray secret;                     // from the environment, DUPLEX_SECRET
 };

@@ -10,6 +10,12 @@ void WebSocketService::createSurface(node::ChannelHub *hub, const app::ServerOpt
     limits.maxMessageBytes = options.maxMessageBytes;
     limits.publishRate = options.rateLimit;
     limits.publishBurst = options.rateLimit * 2;
+    limits.maxLagMs = options.maxLagMs;
+    limits.maxBacklogBytes = options.maxBacklogBytes;
+    limits.maxOutboundBytes = options.maxOutboundBytes;
+    limits.maxConnections = options.maxConnections;
+    limits.maxPerAddress = options.maxPerAddress;
+    limits.presenceLimit = options.presenceLimit;
     m_node = new node::WebSocketNode(hub, limits, this);
     m_node->registerMetrics(metrics);
 }

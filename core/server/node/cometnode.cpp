@@ -1,5 +1,6 @@
 #include "node/cometnode.h"
 
+#include "http/clientaddress.h"
 #include "http/httpservice.h"
 #include "http/parkedresponder.h"
 #include "node/channelhub.h"
@@ -23,6 +24,9 @@ namespace {
 const QString kSubscribePath = QStringLiteral("/xhr/subscribe");
 const QString kPublishPath = QStringLiteral("/xhr/publish");
 const QString kLeavePath = QStringLiteral("/xhr/leave");
+// Source addresses whose new-client rate is tracked at once; past it new addresses share
+// one budget (util::KeyedBuckets), so spoofed or many addresses cannot grow the table.
+constexpr int kMaxTrackedAddresses = 10000;
 
 } // namespace
 
@@ -34,6 +38,9 @@ CometNode::CometNode(ChannelHub *hub, Limits limits, QObject *parent)
     , m_sessions(hub, 2 * qint64(limits.holdMs))
     , m_polls(std::make_unique<CometPolls>(
           hub, &m_sessions, CometPolls::Limits{limits.holdMs, limits.maxEventsPerPoll, limits.maxBytesPerPoll}))
+    // A bucket per known client at most; more clientIds than that share one.
+    , m_publishBuckets(limits.publishRate, limits.publishBurst, limits.maxSessions)
+    , m_newSessionBuckets(limits.newSessionRate, 2 * limits.newSessionRate, kMaxTrackedAddresses)
 {
     connect(m_sessionTimer, &QTimer::timeout, this, &CometNode::expireSessions);
     m_sessionTimer->start(std::clamp(m_limits.holdMs / 4, 250, 5000));
@@ -74,8 +81,12 @@ void CometNode::registerMetrics(metrics::Metrics &metrics)
                 [this] { return double(m_polls->bytesOut()); });
     metrics.add("duplex_bad_frames_total", K::Counter, "Requests refused as malformed (bad query, body, path or method).",
                 [this] { return double(m_badRequests); });
-    metrics.add("duplex_rate_limited_total", K::Counter, "Publishes refused by the rate limit.",
+    metrics.add("duplex_rate_limited_total", K::Counter,
+                "Publishes, and new clients from one address, refused by the rate limits.",
                 [this] { return double(m_rateLimited); });
+    metrics.add("duplex_connections_refused_total", K::Counter,
+                "New Comet clients refused: the node knew --max-connections.",
+                [this] { return double(m_refusedFull); });
     metrics.add("duplex_sessions_expired_total", K::Counter, "Comet clients that stopped polling and left.",
                 [this] { return double(m_sessions.expiredCount()); });
     metrics.add("duplex_sessions_left_total", K::Counter, "Comet clients that left with POST /xhr/leave.",
@@ -131,37 +142,51 @@ void CometNode::handleSubscribe(const QHttpServerRequest &request, QTcpSocket *s
         // First call: the client learns its id and where the channel stands, at once.
         // Its session (and its join) begins with its first poll, on whichever node that
         // poll reaches: under `hash $arg_clientId` that need not be this one.
-        m_polls->welcome(responder, query.channel);
+        m_polls->welcome(responder, query.channel, query.presence && presenceSent(query.channel, 1));
         return;
     }
 
     const qint64 now = util::monotonicMs();
     CometSessions::Session *session = m_sessions.find(query.channel, query.clientId);
     if (!session) {
+        // Each new client costs a session for twice the hold time and a join/leave pair:
+        // bounded per node, and per address in time.
+        if (m_sessions.size() >= m_limits.maxSessions) {
+            ++m_refusedFull;
+            cometReplyError(responder, Status::ServiceUnavailable, QStringLiteral("unavailable"),
+                            QStringLiteral("this node knows %1 clients, its limit: retry later").arg(m_limits.maxSessions));
+            return;
+        }
+        const QHostAddress address = http::clientAddress(socket->peerAddress(), request.value("X-Real-IP"));
+        if (http::isLimitedAddress(address) && !m_newSessionBuckets.take(address.toString(), now)) {
+            ++m_rateLimited;
+            cometReplyError(responder, Status::TooManyRequests, QStringLiteral("rate_limited"),
+                            QStringLiteral("more than %1 new clients per second from %2: poll again with a clientId you have")
+                                .arg(m_limits.newSessionRate)
+                                .arg(address.toString()));
+            return;
+        }
         const qint64 head = m_hub->head(query.channel);
         session = &m_sessions.open(query.channel, query.clientId, now);
         session->cursor = head; // a first poll without since starts live
     }
     session->lastSeenMs = now;
-    m_polls->hold(std::move(responder), socket, *session, query.since, query.presence);
+    m_polls->hold(std::move(responder), socket, *session, query.since, query.presence && presenceSent(query.channel, 0));
+}
+
+bool CometNode::presenceSent(const QString &channel, int newMembers) const
+{
+    // Past the limit each join would go to every member: n members joining cost n²/2
+    // deliveries, so a crowded channel stops announcing who comes and goes.
+    return m_sessions.members(channel) + newMembers <= m_limits.presenceLimit;
 }
 
 void CometNode::expireSessions()
 {
     const qint64 now = util::monotonicMs();
     m_sessions.expire(now);
-    // A bucket idle for a few seconds is full again: forgetting it changes nothing.
-    for (auto it = m_buckets.begin(); it != m_buckets.end();)
-        it = now - it->lastUseMs > 10000 ? m_buckets.erase(it) : std::next(it);
-}
-
-bool CometNode::takePublishToken(const QString &clientId, qint64 nowMs)
-{
-    auto it = m_buckets.find(clientId);
-    if (it == m_buckets.end())
-        it = m_buckets.insert(clientId, Bucket{util::TokenBucket(m_limits.publishRate, m_limits.publishBurst), nowMs});
-    it->lastUseMs = nowMs;
-    return it->bucket.take(util::monotonicMs());
+    m_publishBuckets.expire(now);
+    m_newSessionBuckets.expire(now);
 }
 
 protocol::SubscribeParse CometNode::parseQueryOrRefuse(const QHttpServerRequest &request, QHttpServerResponder &responder)
@@ -195,7 +220,7 @@ void CometNode::handlePublish(const QHttpServerRequest &request, QTcpSocket *soc
     const qint64 now = util::monotonicMs();
     // Publishes without a clientId share one bucket: an anonymous flood cannot dodge
     // the limit by leaving the id out.
-    if (!takePublishToken(clientId, now)) {
+    if (!m_publishBuckets.take(clientId, now)) {
         ++m_rateLimited;
         cometReplyError(responder, Status::TooManyRequests, QStringLiteral("rate_limited"),
                         QStringLiteral("more than %1 publishes per second: this one was dropped").arg(m_limits.publishRate));

@@ -2,7 +2,7 @@
 
 #include "metrics/metrics.h"
 #include "node/cometsessions.h"
-#include "util/tokenbucket.h"
+#include "util/keyedbuckets.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -51,6 +51,9 @@ public:
         int holdMs = 25000;            // a poll with nothing to say is answered [] after this
         int maxEventsPerPoll = 1000;   // one answer carries at most this many events...
         qint64 maxBytesPerPoll = 1024 * 1024; // ...and about this many bytes
+        int maxSessions = 10000;       // clients known at once; a new one past it gets 503
+        int presenceLimit = 1000;      // more sessions in a channel: join and leave are not sent
+        double newSessionRate = 20;    // new clients per second per source address, bursts of twice that
     };
 
     CometNode(ChannelHub *hub, Limits limits, QObject *parent = nullptr);
@@ -69,7 +72,8 @@ private:
     void handlePublishGone(quint64 id);
 
     void expireSessions();
-    bool takePublishToken(const QString &clientId, qint64 nowMs);
+    // Whether a client of `channel` that asked for presence gets join and leave.
+    bool presenceSent(const QString &channel, int newMembers) const;
     // The request's channel/clientId/since query; when it is malformed, the request has
     // already been answered 400 (and counted) by the time this returns.
     protocol::SubscribeParse parseQueryOrRefuse(const QHttpServerRequest &request, QHttpServerResponder &responder);
@@ -87,17 +91,14 @@ private:
     std::unique_ptr<CometPolls> m_polls;
     quint64 m_nextPublishId = 1;
     std::unordered_map<quint64, std::unique_ptr<http::ParkedResponder>> m_publishes;
-    struct Bucket
-    {
-        util::TokenBucket bucket;
-        qint64 lastUseMs;
-    };
-    QHash<QString, Bucket> m_buckets; // publish rate per clientId ("" = anonymous)
+    util::KeyedBuckets m_publishBuckets;    // publish rate per clientId ("" = anonymous)
+    util::KeyedBuckets m_newSessionBuckets; // new clients per source address
 
     quint64 m_requests = 0;
     quint64 m_publishCount = 0;
     quint64 m_badRequests = 0;
     quint64 m_rateLimited = 0;
+    quint64 m_refusedFull = 0; // new clients refused: the node knew maxSessions
 };
 
 } // namespace duplex::node

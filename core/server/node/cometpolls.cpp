@@ -28,10 +28,11 @@ CometPolls::CometPolls(ChannelHub *hub, CometSessions *sessions, Limits limits, 
 
 CometPolls::~CometPolls() = default;
 
-void CometPolls::welcome(QHttpServerResponder &responder, const QString &channel)
+void CometPolls::welcome(QHttpServerResponder &responder, const QString &channel, bool presence)
 {
     const QByteArray body =
-        '[' + protocol::Event::welcome(util::newClientId(), channel, m_hub->head(channel), m_hub->nodeName()).toJson() + ']';
+        '[' + protocol::Event::welcome(util::newClientId(), channel, m_hub->head(channel), m_hub->nodeName(), presence).toJson()
+        + ']';
     m_bytesOut += quint64(body.size());
     ++m_answered;
     cometReply(responder, QHttpServerResponder::StatusCode::Ok, body);

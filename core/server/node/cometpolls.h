@@ -48,8 +48,9 @@ public:
     CometPolls(ChannelHub *hub, CometSessions *sessions, Limits limits, QObject *parent = nullptr);
     ~CometPolls() override;
 
-    // A client's first call, answered at once: a new clientId and where the channel stands.
-    void welcome(QHttpServerResponder &responder, const QString &channel);
+    // A client's first call, answered at once: a new clientId and where the channel stands,
+    // and whether join and leave will be in its answers.
+    void welcome(QHttpServerResponder &responder, const QString &channel, bool presence);
     // Holds the poll of `session` from `since` (negative: from the session's cursor),
     // answering [] the one still held for it, if any.
     void hold(QHttpServerResponder &&responder, QTcpSocket *socket, CometSessions::Session &session, qint64 since,

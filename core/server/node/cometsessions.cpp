@@ -33,6 +33,7 @@ CometSessions::Session &CometSessions::open(const QString &channel, const QStrin
     session.clientId = clientId;
     session.lastSeenMs = nowMs;
     auto it = m_sessions.insert(sessionKey(channel, clientId), session);
+    ++m_members[channel];
     m_hub->publish(protocol::Event::join(channel, clientId, protocol::transportName(protocol::Transport::Comet)));
     return *it;
 }
@@ -41,6 +42,7 @@ protocol::Event CometSessions::leave(const Session &session)
 {
     const protocol::Event leave = protocol::Event::leave(session.channel, session.clientId);
     m_sessions.remove(sessionKey(leave.channel, leave.clientId));
+    forget(leave.channel);
     ++m_left;
     return leave;
 }
@@ -54,8 +56,16 @@ void CometSessions::expire(qint64 nowMs)
         }
         m_hub->publish(protocol::Event::leave(it->channel, it->clientId));
         ++m_expired;
+        forget(it->channel);
         it = m_sessions.erase(it);
     }
+}
+
+void CometSessions::forget(const QString &channel)
+{
+    auto it = m_members.find(channel);
+    if (it != m_members.end() && --*it <= 0)
+        m_members.erase(it);
 }
 
 } // namespace duplex::node

@@ -40,13 +40,18 @@ public:
     void expire(qint64 nowMs);
 
     int size() const { return int(m_sessions.size()); }
+    // Sessions open in `channel`.
+    int members(const QString &channel) const { return m_members.value(channel); }
     quint64 expiredCount() const { return m_expired; }
     quint64 leftCount() const { return m_left; }
 
 private:
+    void forget(const QString &channel);
+
     ChannelHub *m_hub;
     const qint64 m_idleLimitMs;
     QHash<QString, Session> m_sessions; // by channel + '/' + clientId
+    QHash<QString, int> m_members;      // sessions by channel, none at 0
     quint64 m_expired = 0;
     quint64 m_left = 0;
 };

@@ -1,11 +1,13 @@
 #include "node/websocketnode.h"
 
+#include "http/clientaddress.h"
 #include "node/channelhub.h"
 #include "protocol/codec.h"
 #include "protocol/transport.h"
 #include "util/ids.h"
 #include "util/monotonic.h"
 
+#include <QNetworkRequest>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTimer>
@@ -21,6 +23,23 @@ namespace {
 // History is replayed in slices so one resuming client cannot monopolise the loop.
 constexpr int kResumeSlice = 1000;
 constexpr int kListenBacklog = 1024;
+// A resume stops filling the socket past this many unsent bytes and goes on as the client
+// reads: a fast reader of a large resume is never mistaken for a slow one, and a slow one
+// holds at most this much of its resume in the node.
+constexpr qint64 kResumeWatermark = 1024 * 1024;
+// A client closed by the node has this long to read up to the close frame and answer it;
+// after that (a client that stopped reading never does) the connection is cut.
+constexpr int kCloseGraceMs = 5000;
+// The backlog check runs this many times per --max-lag, so a reader is closed at most
+// 5% past its limit.
+constexpr qint64 kChecksPerLag = 20;
+// RFC 6455's registry, "Try Again Later"; Qt's enum stops at 1011.
+constexpr int kCloseTryAgainLater = 1013;
+
+int backlogCheckInterval(qint64 maxLagMs)
+{
+    return int(std::clamp<qint64>(maxLagMs / kChecksPerLag, 50, 1000));
+}
 
 } // namespace
 
@@ -30,12 +49,17 @@ WebSocketNode::WebSocketNode(ChannelHub *hub, Limits limits, QObject *parent)
     , m_limits(limits)
     , m_server(new QWebSocketServer(QStringLiteral("duplex"), QWebSocketServer::NonSecureMode, this))
     , m_pingTimer(new QTimer(this))
+    , m_backlogTimer(new QTimer(this))
 {
     connect(m_server, &QWebSocketServer::newConnection, this, &WebSocketNode::handleWebSocket);
     connect(m_hub, &ChannelHub::eventSequenced, this, &WebSocketNode::handleEventSequenced);
     // Idle connections are pinged so proxies on the path never see them as dead.
     connect(m_pingTimer, &QTimer::timeout, this, &WebSocketNode::pingAll);
     m_pingTimer->start(m_limits.pingIntervalMs);
+    // Every client's queue is looked at on a timer, not only when an event is sent to it:
+    // pongs and close frames queue too, and a stalled reader must age without traffic.
+    connect(m_backlogTimer, &QTimer::timeout, this, &WebSocketNode::checkBacklogs);
+    m_backlogTimer->start(backlogCheckInterval(m_limits.maxLagMs));
 }
 
 WebSocketNode::~WebSocketNode() = default;
@@ -73,6 +97,14 @@ void WebSocketNode::registerMetrics(metrics::Metrics &metrics)
                 [this] { return double(m_rateLimited); });
     metrics.add("duplex_slow_closed_total", K::Counter, "Clients closed for reading too slowly.",
                 [this] { return double(m_slowClosed); });
+    metrics.add("duplex_connections_refused_total", K::Counter,
+                "WebSocket connections refused: the node held --max-connections, or their address --max-per-address.",
+                [this] { return double(m_refusedFull); });
+    metrics.add("duplex_outbound_bytes", K::Gauge, "Bytes queued unsent to every client, at the last check.",
+                [this] { return double(m_outboundBytes); });
+    metrics.add("duplex_outbound_lag_max_seconds", K::Gauge,
+                "Age of the oldest byte queued unsent to any client, at the last check.",
+                [this] { return double(m_maxLagMs) / 1000.0; });
     metrics.add("duplex_bus_events_in_total", K::Counter, "Sequenced events received from the broker.",
                 [this] { return double(m_hub->eventsReceived()); });
     metrics.add("duplex_history_requests_total", K::Counter, "Resumes served from the broker's history.",
@@ -98,11 +130,40 @@ void WebSocketNode::handleWebSocket()
         socket->setMaxAllowedIncomingMessageSize(memoryGuard);
         ++m_accepted;
 
-        auto owned = std::make_unique<Client>(Client{socket, {}, {}, 0, false, false, true,
-                                                     util::TokenBucket(m_limits.publishRate, m_limits.publishBurst)});
+        auto owned = std::make_unique<Client>(socket, util::TokenBucket(m_limits.publishRate, m_limits.publishBurst));
         Client *client = owned.get();
         m_clients.emplace(socket, std::move(owned));
         connect(socket, &QWebSocket::disconnected, this, [this, socket] { handleDisconnected(socket); });
+        connect(socket, &QWebSocket::bytesWritten, this,
+                [this, socket](qint64 bytes) { handleBytesWritten(socket, bytes); });
+
+        if (int(m_clients.size()) > m_limits.maxConnections) {
+            // Told why, with the code that means "try again later": nginx's least_conn
+            // sends the retry to a node with room.
+            ++m_refusedFull;
+            sendFrame(client, protocol::Event::error(QStringLiteral("unavailable"),
+                                                     QStringLiteral("this node holds %1 connections, its limit: retry")
+                                                         .arg(m_limits.maxConnections))
+                                  .toJson());
+            closeLater(client, kCloseTryAgainLater, QStringLiteral("node full"));
+            continue;
+        }
+        const QHostAddress address =
+            http::clientAddress(socket->peerAddress(), socket->request().rawHeader(QByteArrayLiteral("X-Real-IP")));
+        if (http::isLimitedAddress(address)) {
+            int &count = m_perAddress[address.toString()];
+            client->address = address.toString();
+            if (++count > m_limits.maxPerAddress) {
+                ++m_refusedFull;
+                sendFrame(client, protocol::Event::error(QStringLiteral("unavailable"),
+                                                         QStringLiteral("%1 connections from %2 already, the limit")
+                                                             .arg(m_limits.maxPerAddress)
+                                                             .arg(client->address))
+                                      .toJson());
+                closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("too many connections"));
+                continue;
+            }
+        }
 
         const protocol::SubscribeParse parsed = protocol::parseSubscribeQuery(QUrlQuery(socket->requestUrl()));
         if (parsed.status != protocol::SubscribeParse::Status::Ok) {
@@ -131,7 +192,9 @@ void WebSocketNode::handleWebSocket()
         client->presence = query.presence;
         m_subscribers[client->channel].push_back(client);
 
-        sendFrame(client, protocol::Event::welcome(client->id, client->channel, head, m_hub->nodeName()).toJson());
+        sendFrame(client, protocol::Event::welcome(client->id, client->channel, head, m_hub->nodeName(),
+                                                   presenceSent(client))
+                              .toJson());
         m_hub->publish(protocol::Event::join(client->channel, client->id,
                                              protocol::transportName(protocol::Transport::WebSocket)));
         if (client->resuming)
@@ -151,6 +214,16 @@ void WebSocketNode::handleText(Client *client, const QString &text)
     }
     if (parsed.status == protocol::PublishParse::Status::BadJson) {
         ++m_badFrames;
+        // A malformed frame costs a token like a publish: each one is parsed and answered,
+        // so a stream of them past the rate is a flood, and a flood is closed.
+        if (!client->bucket.take(util::monotonicMs())) {
+            ++m_rateLimited;
+            sendFrame(client, protocol::Event::error(QStringLiteral("rate_limited"),
+                                                     QStringLiteral("malformed frames past the rate limit: closing"))
+                                  .toJson());
+            closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("malformed frame flood"));
+            return;
+        }
         sendFrame(client, protocol::Event::error(QStringLiteral("bad_json"), parsed.error).toJson());
         return;
     }
@@ -181,6 +254,11 @@ void WebSocketNode::handleDisconnected(QWebSocket *socket)
         return;
     std::unique_ptr<Client> client = std::move(it->second);
     m_clients.erase(it);
+    if (!client->address.isEmpty()) {
+        auto count = m_perAddress.find(client->address);
+        if (count != m_perAddress.end() && --*count <= 0)
+            m_perAddress.erase(count);
+    }
     auto subs = m_subscribers.find(client->channel);
     if (subs != m_subscribers.end()) {
         auto &list = subs.value();
@@ -214,26 +292,38 @@ void WebSocketNode::continueResume(QWebSocket *socket)
     Client *client = find(socket);
     if (!client || client->closing)
         return;
+    while (!client->resumeQueue.empty()) {
+        if (socket->bytesToWrite() >= kResumeWatermark)
+            return; // handleBytesWritten() goes on once the client has read some
+        const protocol::Sequenced next = std::move(client->resumeQueue.front());
+        client->resumeQueue.pop_front();
+        sendEvent(client, next);
+        if (client->closing)
+            return;
+    }
+    if (client->fetching)
+        return;
     if (client->lastSent >= m_hub->head(client->channel)) {
         client->resuming = false;
         return;
     }
+    client->fetching = true;
     m_hub->fetchSince(client->channel, client->lastSent, kResumeSlice,
                       [this, socket = QPointer<QWebSocket>(socket)](const log::ChannelLog::Range &range) {
                           Client *c = socket ? find(socket) : nullptr;
                           if (!c)
                               return;
+                          c->fetching = false;
                           if (range.hasGap() && range.gapTo > c->lastSent) {
                               sendFrame(c, protocol::Event::gap(c->channel, range.gapFrom, range.gapTo).toJson());
                               c->lastSent = range.gapTo;
                           }
-                          for (const protocol::Sequenced &s : range.events)
-                              sendEvent(c, s);
                           if (range.events.empty() && !range.hasGap()) {
                               // Nothing more is held anywhere: live events take over.
                               c->resuming = false;
                               return;
                           }
+                          c->resumeQueue.insert(c->resumeQueue.end(), range.events.begin(), range.events.end());
                           continueResume(socket);
                       });
 }
@@ -243,10 +333,20 @@ void WebSocketNode::sendEvent(Client *client, const protocol::Sequenced &sequenc
     if (sequenced.event.seq <= client->lastSent)
         return; // already sent: resume and live delivery may overlap
     client->lastSent = sequenced.event.seq;
-    if (!client->presence
-        && (sequenced.event.type == protocol::EventType::Join || sequenced.event.type == protocol::EventType::Leave))
-        return; // the client asked for messages only
+    if ((sequenced.event.type == protocol::EventType::Join || sequenced.event.type == protocol::EventType::Leave)
+        && !presenceSent(client))
+        return; // the client asked for messages only, or its channel is too crowded here
     sendFrame(client, sequenced.json);
+}
+
+bool WebSocketNode::presenceSent(const Client *client) const
+{
+    if (!client->presence)
+        return false;
+    // Past the limit each join would go to every member: n members joining cost n²/2
+    // deliveries, so a crowded channel stops announcing who comes and goes.
+    const auto subs = m_subscribers.constFind(client->channel);
+    return subs == m_subscribers.cend() || int(subs->size()) <= m_limits.presenceLimit;
 }
 
 void WebSocketNode::sendFrame(Client *client, const QByteArray &json)
@@ -256,11 +356,64 @@ void WebSocketNode::sendFrame(Client *client, const QByteArray &json)
     client->socket->sendTextMessage(QString::fromUtf8(json));
     ++m_framesOut;
     m_bytesOut += quint64(json.size());
-    if (client->socket->bytesToWrite() > m_limits.maxUnsentBytes) {
-        ++m_slowClosed;
-        closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated,
-                   QStringLiteral("too slow: %1 bytes unread; reconnect with since to resume")
-                       .arg(client->socket->bytesToWrite()));
+    // The byte bound is checked at once (it guards memory); the time bound on the timer.
+    if (client->socket->bytesToWrite() > m_limits.maxBacklogBytes)
+        closeSlow(client, QStringLiteral("%1 bytes unread").arg(client->socket->bytesToWrite()));
+}
+
+void WebSocketNode::closeSlow(Client *client, const QString &reason)
+{
+    if (client->closing)
+        return;
+    ++m_slowClosed;
+    client->resumeQueue.clear();
+    const QString message = QStringLiteral("too slow: %1; reconnect with since to resume").arg(reason);
+    sendFrame(client, protocol::Event::error(QStringLiteral("too_slow"), message).toJson());
+    closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated, message);
+}
+
+void WebSocketNode::handleBytesWritten(QWebSocket *socket, qint64 bytes)
+{
+    Client *client = find(socket);
+    if (!client)
+        return;
+    client->written += quint64(bytes);
+    if (client->resuming && !client->resumeQueue.empty() && socket->bytesToWrite() < kResumeWatermark)
+        continueResume(socket);
+}
+
+void WebSocketNode::checkBacklogs()
+{
+    const qint64 now = util::monotonicMs();
+    qint64 total = 0;
+    qint64 maxLag = 0;
+    std::vector<std::pair<qint64, Client *>> open; // unsent bytes, client
+    for (const auto &entry : m_clients) {
+        Client *client = entry.second.get();
+        const qint64 unsent = client->socket->bytesToWrite();
+        client->lag.record(now, client->written, unsent);
+        total += unsent;
+        if (client->closing)
+            continue; // its bytes still count until it is gone
+        const qint64 lag = client->lag.lagMs(now);
+        maxLag = std::max(maxLag, lag);
+        if (lag > m_limits.maxLagMs)
+            closeSlow(client, QStringLiteral("%1 ms behind").arg(lag));
+        else if (unsent > 0)
+            open.emplace_back(unsent, client);
+    }
+    m_outboundBytes = total;
+    m_maxLagMs = maxLag;
+    if (total <= m_limits.maxOutboundBytes)
+        return;
+    // Over the node's bound: the largest backlogs go first, as few clients as it takes.
+    std::sort(open.begin(), open.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+    for (const auto &[unsent, client] : open) {
+        if (total <= m_limits.maxOutboundBytes)
+            break;
+        closeSlow(client, QStringLiteral("the node's %1 bytes for all its clients are used up")
+                              .arg(m_limits.maxOutboundBytes));
+        total -= unsent;
     }
 }
 
@@ -278,6 +431,9 @@ void WebSocketNode::closeLater(Client *client, int code, const QString &reason)
                 socket->close(QWebSocketProtocol::CloseCode(code), shortReason);
         },
         Qt::QueuedConnection);
+    // Qt waits for the peer's close frame without a deadline: a client that stopped
+    // reading would keep its socket and its backlog forever.
+    QTimer::singleShot(kCloseGraceMs, client->socket, [socket = client->socket] { socket->abort(); });
 }
 
 void WebSocketNode::pingAll()
