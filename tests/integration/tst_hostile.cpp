@@ -8,9 +8,13 @@
 #include "testcluster.h"
 #include "wsclient.h"
 
+#include "metrics/metrics.h"
+#include "util/procstats.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <memory>
@@ -24,6 +28,32 @@ namespace {
 QByteArray nested(int depth)
 {
     return QByteArray(depth, '[') + '1' + QByteArray(depth, ']');
+}
+
+// The limits the catalogue's cluster runs with, small enough to reach in a test.
+constexpr int kMaxLagSeconds = 2;
+constexpr int kPresenceLimit = 5;
+constexpr int kNewSessionsPerSecond = 2; // bursts of twice that
+
+// A WebSocket client on a raw socket that completes the handshake through nginx and then
+// never reads: Qt stops reading for it at 4 KiB and the kernel buffer is as small.
+bool openNonReader(QTcpSocket &socket, quint16 port, const QByteArray &channel)
+{
+    socket.setReadBufferSize(4096);
+    socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000))
+        return false;
+    socket.write("GET /ws/?presence=0&channel=" + channel + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n");
+    return QTest::qWaitFor([&] { return socket.bytesAvailable() > 0; }, 5000);
+}
+
+// A masked client ping frame with a payload of 125 bytes, the most a control frame holds.
+QByteArray pingFrame()
+{
+    return QByteArray("\x89\xfd\0\0\0\0", 6) + QByteArray(125, 'p'); // mask 0: the payload as is
 }
 
 } // namespace
@@ -48,6 +78,15 @@ private slots:
     void webSocketFrames();
     void cometBodySize_data();
     void cometBodySize();
+    void slowReaderIsClosedByItsLag();
+    void pingFloodFromANonReaderIsClosed();
+    void largeResumeAtFullSpeedIsNotSlow();
+    void malformedFloodIsClosed();
+    void crowdedChannelStopsPresence();
+    void cometCrowdedChannelWelcomeSaysNoPresence();
+    void cometNewClientsPerAddressAreLimited();
+    void nginxCannotBeToldAnotherAddress();
+    void fullNodesRefuseWithRetry();
 
 private:
     quint16 port() const { return m_cluster->port(); }
@@ -59,6 +98,9 @@ private:
     // The end of every case: after a sentinel, the bystander holds `messages` messages
     // (the sentinel included) and the cluster is intact; false with *why otherwise.
     bool unharmed(WsClient &bystander, const QString &channel, int messages, QString *why);
+    const duplex::control::NodeStatus *node(duplex::util::Role role) const;
+    // One metric of the node of `role`, NaN when it could not be read.
+    double metric(duplex::util::Role role, const QByteArray &name) const;
 
     std::unique_ptr<Cluster> m_cluster;
     QHash<QString, qint64> m_pids; // node name -> pid at the start
@@ -67,7 +109,14 @@ private:
 void TestHostile::initTestCase()
 {
     QString error;
-    m_cluster = startTestCluster(1, 1, &error);
+    duplex::control::ClusterConfig config;
+    const QString presence = QString::number(kPresenceLimit);
+    config.serverArguments[duplex::util::Role::WebSocket] = {QStringLiteral("--max-lag"), QString::number(kMaxLagSeconds),
+                                                             QStringLiteral("--presence-limit"), presence};
+    config.serverArguments[duplex::util::Role::Comet] = {QStringLiteral("--presence-limit"), presence,
+                                                         QStringLiteral("--new-sessions"),
+                                                         QString::number(kNewSessionsPerSecond)};
+    m_cluster = startTestCluster(1, 1, &error, config);
     QVERIFY2(m_cluster, qPrintable(error));
     for (const duplex::control::NodeStatus &node : m_cluster->nodes())
         m_pids.insert(node.name, node.pid);
@@ -114,6 +163,26 @@ bool TestHostile::unharmed(WsClient &bystander, const QString &channel, int mess
         return false;
     }
     return clusterIntact(why);
+}
+
+const duplex::control::NodeStatus *TestHostile::node(duplex::util::Role role) const
+{
+    static QList<duplex::control::NodeStatus> nodes;
+    nodes = m_cluster->nodes();
+    for (const auto &n : std::as_const(nodes)) {
+        if (n.role == role)
+            return &n;
+    }
+    return nullptr;
+}
+
+double TestHostile::metric(duplex::util::Role role, const QByteArray &name) const
+{
+    const duplex::control::NodeStatus *n = node(role);
+    if (!n)
+        return qQNaN();
+    const duplex::client::HttpResult r = httpCall(n->adminPort, "GET", "/metrics");
+    return r.status == 200 ? duplex::metrics::Metrics::parse(r.body).value(name, qQNaN()) : qQNaN();
 }
 
 void TestHostile::webSocketPublish_data()
@@ -332,6 +401,228 @@ void TestHostile::cometBodySize()
         QCOMPARE(QJsonDocument::fromJson(r.body).object().value(QStringLiteral("code")).toString(), QStringLiteral("too_large"));
     QString why;
     QVERIFY2(unharmed(bystander, channel, status == 200 ? 2 : 1, &why), qPrintable(why));
+}
+
+void TestHostile::slowReaderIsClosedByItsLag()
+{
+    // A subscriber that stops reading while 400 x 60 KiB (more than every buffer on the
+    // way) are published is closed once its oldest unsent byte is --max-lag old, by the
+    // node's timer; the bystander reading at full speed on the same node is not.
+    const QByteArray channel = "h-slow";
+    QTcpSocket slow;
+    QVERIFY(openNonReader(slow, port(), channel));
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-slow"))));
+    const double closedBefore = metric(duplex::util::Role::WebSocket, "duplex_slow_closed_total");
+    WsClient publisher;
+    QVERIFY(publisher.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-slow"))));
+    const QString payload(60 * 1024, QLatin1Char('s'));
+    const int count = 400;
+    for (int i = 0; i < count; ++i)
+        publisher.send(QStringLiteral(R"({"type":"publish","data":"%1"})").arg(payload));
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), count, 30000);
+    QVERIFY2(QTest::qWaitFor([&] { return metric(duplex::util::Role::WebSocket, "duplex_slow_closed_total") > closedBefore; },
+                             (kMaxLagSeconds + 10) * 1000),
+             "the reader that stopped was never closed");
+    QVERIFY(bystander.isConnected());
+    QString why;
+    QVERIFY2(unharmed(bystander, QString::fromLatin1(channel), count + 1, &why), qPrintable(why));
+}
+
+void TestHostile::pingFloodFromANonReaderIsClosed()
+{
+    // Pings answered with pongs the client never reads: the node queues them without
+    // sending anything itself, so only a measure of everything queued, over time, sees it.
+    QTcpSocket flooder;
+    QVERIFY(openNonReader(flooder, port(), "h-ping"));
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-ping"))));
+    const double closedBefore = metric(duplex::util::Role::WebSocket, "duplex_slow_closed_total");
+    const qint64 pid = node(duplex::util::Role::WebSocket)->pid;
+    const double rssBefore = double(duplex::util::residentBytes(pid));
+    const QByteArray ping = pingFrame();
+    const int pings = 200000; // 25 MB of pongs, past the kernel's and nginx's buffers
+    QByteArray burst;
+    for (int i = 0; i < 1000; ++i)
+        burst += ping;
+    for (int i = 0; i < pings / 1000; ++i)
+        flooder.write(burst);
+    QVERIFY2(QTest::qWaitFor([&] { return metric(duplex::util::Role::WebSocket, "duplex_slow_closed_total") > closedBefore; },
+                             (kMaxLagSeconds + 20) * 1000),
+             "the ping flooder was never closed");
+    qInfo("WebSocket node RSS before the ping flood %.1f MiB, after %.1f MiB", rssBefore / (1 << 20),
+          double(duplex::util::residentBytes(pid)) / (1 << 20));
+    QString why;
+    QVERIFY2(unharmed(bystander, QStringLiteral("h-ping"), 1, &why), qPrintable(why));
+}
+
+void TestHostile::largeResumeAtFullSpeedIsNotSlow()
+{
+    // 1000 events of 16 KiB (16 MiB) resumed at once: more than any byte bound of one
+    // event-loop turn, but read at full speed, so the client is never "too slow".
+    const QString channel = QStringLiteral("h-big-resume");
+    WsClient publisher;
+    QVERIFY(publisher.open(wsUrl(port(), QStringLiteral("presence=0&channel=") + channel)));
+    const QString payload(16 * 1024, QLatin1Char('r'));
+    const int count = 1000;
+    for (int i = 0; i < count; ++i) {
+        publisher.send(QStringLiteral(R"({"type":"publish","id":%1,"data":"%2"})").arg(i).arg(payload));
+        if (i % 200 == 199)
+            QTRY_COMPARE_WITH_TIMEOUT(publisher.count(EventType::Ack), i + 1, 20000);
+    }
+    WsClient resumed;
+    QVERIFY(resumed.open(wsUrl(port(), QStringLiteral("presence=0&since=0&channel=") + channel)));
+    QTRY_COMPARE_WITH_TIMEOUT(resumed.count(EventType::Message), count, 30000);
+    QCOMPARE(resumed.count(EventType::Error), 0);
+    QCOMPARE(resumed.count(EventType::Gap), 0);
+    QVERIFY(resumed.isConnected());
+    QString why;
+    QVERIFY2(unharmed(resumed, channel, count + 1, &why), qPrintable(why));
+}
+
+void TestHostile::malformedFloodIsClosed()
+{
+    // Each malformed frame is parsed and answered, so it costs a rate token: past the
+    // burst (2000 at the default 1000/s) the flood is closed, error first.
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-badflood"))));
+    WsClient flooder;
+    QVERIFY(flooder.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-badflood"))));
+    for (int i = 0; i < 5000; ++i)
+        flooder.send(QStringLiteral("{not json"));
+    QTRY_VERIFY_WITH_TIMEOUT(flooder.disconnected(), 20000);
+    QCOMPARE(flooder.closeCode(), 1008);
+    const auto errors = flooder.eventsOfType(EventType::Error);
+    QVERIFY2(errors.size() >= 2000, qPrintable(QString::number(errors.size())));
+    QCOMPARE(errors.first().code, QStringLiteral("bad_json"));
+    QCOMPARE(errors.last().code, QStringLiteral("rate_limited"));
+    QString why;
+    QVERIFY2(unharmed(bystander, QStringLiteral("h-badflood"), 1, &why), qPrintable(why));
+}
+
+void TestHostile::crowdedChannelStopsPresence()
+{
+    // Up to --presence-limit members each joins for everyone; past it nobody is sent join
+    // or leave any more, and the welcome says so.
+    const QString channel = QStringLiteral("h-crowd");
+    std::vector<std::unique_ptr<WsClient>> members;
+    for (int i = 0; i < kPresenceLimit; ++i) {
+        members.push_back(std::make_unique<WsClient>());
+        QVERIFY(members.back()->open(wsUrl(port(), QStringLiteral("channel=") + channel)));
+        QVERIFY2(members.back()->welcome().presence, "within the limit, presence is sent");
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(members.front()->count(EventType::Join), kPresenceLimit, 10000);
+    WsClient crowded;
+    QVERIFY(crowded.open(wsUrl(port(), QStringLiteral("channel=") + channel)));
+    QVERIFY2(!crowded.welcome().presence, "past the limit, the welcome says presence is off");
+    // The sentinel's sender joins too: neither join reaches anyone.
+    QVERIFY(sentinel(*members.front(), channel, QStringLiteral("after the crowd")));
+    QCOMPARE(members.front()->count(EventType::Join), kPresenceLimit);
+    QCOMPARE(crowded.count(EventType::Join), 0);
+    QCOMPARE(crowded.count(EventType::Message), 1);
+    QString why;
+    QVERIFY2(clusterIntact(&why), qPrintable(why));
+}
+
+void TestHostile::cometCrowdedChannelWelcomeSaysNoPresence()
+{
+    const QByteArray channel = "h-comet-crowd";
+    for (int i = 0; i < kPresenceLimit; ++i) {
+        const duplex::client::HttpResult welcome = httpCall(port(), "GET", "/xhr/subscribe?channel=" + channel);
+        QCOMPARE(welcome.status, 200);
+        const QJsonObject w = QJsonDocument::fromJson(welcome.body).array().first().toObject();
+        QVERIFY2(w.value(QStringLiteral("presence")).toBool(), welcome.body.constData());
+        // The first poll opens the session; its own join answers it.
+        const duplex::client::HttpResult poll =
+            httpCall(port(), "GET",
+                     "/xhr/subscribe?channel=" + channel + "&clientId=" + w.value(QStringLiteral("clientId")).toString().toLatin1()
+                         + "&since=" + QByteArray::number(w.value(QStringLiteral("seq")).toInteger()));
+        QVERIFY2(poll.status == 200 && poll.body.contains("\"join\""), poll.body.constData());
+    }
+    const duplex::client::HttpResult crowded = httpCall(port(), "GET", "/xhr/subscribe?channel=" + channel);
+    QCOMPARE(crowded.status, 200);
+    QVERIFY2(crowded.body.contains("\"presence\":false"), crowded.body.constData());
+    QString why;
+    QVERIFY2(clusterIntact(&why), qPrintable(why));
+}
+
+void TestHostile::cometNewClientsPerAddressAreLimited()
+{
+    // What nginx does for a client at 203.0.113.9, straight to the Comet node: X-Real-IP
+    // from loopback. Each new clientId is a session; a burst of twice the rate passes.
+    const duplex::control::NodeStatus *comet = node(duplex::util::Role::Comet);
+    QVERIFY(comet);
+    const quint16 cometPort = comet->port;
+    const auto newClient = [&](const QByteArray &address, int n) {
+        return httpCall(cometPort, "GET", "/xhr/subscribe?channel=h-newclients&clientId=nc-" + address + '-' + QByteArray::number(n),
+                        {}, {}, 10000, {{"X-Real-IP", address}});
+    };
+    const int burst = 2 * kNewSessionsPerSecond;
+    for (int i = 0; i < burst; ++i)
+        QCOMPARE(newClient("203.0.113.9", i).status, 200); // each answered by its own join
+    const duplex::client::HttpResult refused = newClient("203.0.113.9", burst);
+    QCOMPARE(refused.status, 429);
+    QCOMPARE(QJsonDocument::fromJson(refused.body).object().value(QStringLiteral("code")).toString(),
+             QStringLiteral("rate_limited"));
+    QVERIFY2(refused.body.contains("203.0.113.9"), refused.body.constData());
+    // Another address has its own budget.
+    QCOMPARE(newClient("203.0.113.10", 0).status, 200);
+    // A client the node knows polls on whatever the rate of new ones.
+    const duplex::client::HttpResult known =
+        httpCall(cometPort, "POST", "/xhr/leave?channel=h-newclients&clientId=nc-203.0.113.9-0", {}, {}, 10000,
+                 {{"X-Real-IP", "203.0.113.9"}});
+    QCOMPARE(known.status, 200);
+    QString why;
+    QVERIFY2(clusterIntact(&why), qPrintable(why));
+}
+
+void TestHostile::nginxCannotBeToldAnotherAddress()
+{
+    // Through nginx a client's own X-Real-IP is replaced by its real address (loopback
+    // here, not limited), so naming a victim's address spends nobody's budget. (One past
+    // the burst, and within the presence limit so each poll is answered by its own join.)
+    for (int i = 0; i <= 2 * kNewSessionsPerSecond; ++i) {
+        const duplex::client::HttpResult r =
+            httpCall(port(), "GET", "/xhr/subscribe?channel=h-spoof&clientId=sp-" + QByteArray::number(i), {}, {}, 10000,
+                     {{"X-Real-IP", "203.0.113.77"}});
+        QVERIFY2(r.status == 200, r.body.constData());
+    }
+}
+
+void TestHostile::fullNodesRefuseWithRetry()
+{
+    // A cluster of its own whose nodes take two clients each.
+    duplex::control::ClusterConfig config;
+    const QStringList two{QStringLiteral("--max-connections"), QStringLiteral("2")};
+    config.serverArguments[duplex::util::Role::WebSocket] = two;
+    config.serverArguments[duplex::util::Role::Comet] = two;
+    QString error;
+    const std::unique_ptr<Cluster> small = startTestCluster(1, 1, &error, config);
+    QVERIFY2(small, qPrintable(error));
+    const quint16 smallPort = small->port();
+
+    WsClient a, b, c;
+    QVERIFY(a.open(wsUrl(smallPort, QStringLiteral("channel=h-full"))));
+    QVERIFY(b.open(wsUrl(smallPort, QStringLiteral("channel=h-full"))));
+    QVERIFY(!c.open(wsUrl(smallPort, QStringLiteral("channel=h-full"))));
+    QTRY_VERIFY_WITH_TIMEOUT(c.disconnected(), 5000);
+    QCOMPARE(c.closeCode(), 1008);
+    QCOMPARE(c.count(EventType::Error), 1);
+    QCOMPARE(c.eventsOfType(EventType::Error).first().code, QStringLiteral("unavailable"));
+    // The two it holds are served as before.
+    a.send(QStringLiteral("still here"));
+    QTRY_COMPARE_WITH_TIMEOUT(b.count(EventType::Message), 1, 5000);
+
+    for (int i = 0; i < 2; ++i) {
+        const duplex::client::HttpResult r =
+            httpCall(smallPort, "GET", "/xhr/subscribe?channel=h-full&clientId=full-" + QByteArray::number(i));
+        QVERIFY2(r.status == 200, r.body.constData());
+    }
+    const duplex::client::HttpResult third = httpCall(smallPort, "GET", "/xhr/subscribe?channel=h-full&clientId=full-2");
+    QCOMPARE(third.status, 503);
+    QCOMPARE(QJsonDocument::fromJson(third.body).object().value(QStringLiteral("code")).toString(),
+             QStringLiteral("unavailable"));
+    QVERIFY(stopTestCluster(small.get()));
 }
 
 QTEST_GUILESS_MAIN(TestHostile)

@@ -33,8 +33,6 @@ constexpr int kCloseGraceMs = 5000;
 // The backlog check runs this many times per --max-lag, so a reader is closed at most
 // 5% past its limit.
 constexpr qint64 kChecksPerLag = 20;
-// RFC 6455's registry, "Try Again Later"; Qt's enum stops at 1011.
-constexpr int kCloseTryAgainLater = 1013;
 
 int backlogCheckInterval(qint64 maxLagMs)
 {
@@ -138,14 +136,15 @@ void WebSocketNode::handleWebSocket()
                 [this, socket](qint64 bytes) { handleBytesWritten(socket, bytes); });
 
         if (int(m_clients.size()) > m_limits.maxConnections) {
-            // Told why, with the code that means "try again later": nginx's least_conn
-            // sends the retry to a node with room.
+            // Told why and to retry: nginx's least_conn sends the retry to a node with
+            // room. (1008, not 1013 "try again later": Qt's own clients read 1013 as a
+            // protocol error.)
             ++m_refusedFull;
             sendFrame(client, protocol::Event::error(QStringLiteral("unavailable"),
                                                      QStringLiteral("this node holds %1 connections, its limit: retry")
                                                          .arg(m_limits.maxConnections))
                                   .toJson());
-            closeLater(client, kCloseTryAgainLater, QStringLiteral("node full"));
+            closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("node full"));
             continue;
         }
         const QHostAddress address =
@@ -399,6 +398,8 @@ void WebSocketNode::checkBacklogs()
         maxLag = std::max(maxLag, lag);
         if (lag > m_limits.maxLagMs)
             closeSlow(client, QStringLiteral("%1 ms behind").arg(lag));
+        else if (unsent > m_limits.maxBacklogBytes) // queued by Qt alone (pongs) since the last send
+            closeSlow(client, QStringLiteral("%1 bytes unread").arg(unsent));
         else if (unsent > 0)
             open.emplace_back(unsent, client);
     }
