@@ -48,6 +48,8 @@ private slots:
     void cometHold();
     void nodeLimits_data();
     void nodeLimits();
+    void historyBounds_data();
+    void historyBounds();
     void loadgenGood();
     void loadgenBad_data();
     void loadgenBad();
@@ -200,6 +202,33 @@ void TestOptions::nodeLimits()
     QCOMPARE(double(o.maxOutboundBytes), expected[4]);
     QCOMPARE(o.newSessionRate, expected[5]);
     QCOMPARE(double(o.maxPerAddress), expected[6]);
+}
+
+void TestOptions::historyBounds_data()
+{
+    QTest::addColumn<Role>("role");
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QList<qint64>>("expected"); // per channel, over all channels
+
+    const qint64 mib = 1 << 20;
+    QTest::newRow("broker defaults") << Role::Broker << "" << QList<qint64>{64 * mib, 1024 * mib};
+    QTest::newRow("broker set") << Role::Broker << "--history-bytes 1048576 --history-total 1048576"
+                                << QList<qint64>{mib, mib};
+    QTest::newRow("ws defaults") << Role::WebSocket << "--broker 127.0.0.1:4000" << QList<qint64>{8 * mib, 256 * mib};
+    QTest::newRow("comet set") << Role::Comet << "--broker 127.0.0.1:4000 --buffer-bytes 2097152 --buffer-total 4194304"
+                               << QList<qint64>{2 * mib, 4 * mib};
+}
+
+void TestOptions::historyBounds()
+{
+    QFETCH(Role, role);
+    QFETCH(QString, line);
+    QFETCH(QList<qint64>, expected);
+    const ServerOptionsParse r = parseServerOptions(role, argv(QStringLiteral("duplex-x"), line), kSecret);
+    QVERIFY2(r.status == ServerOptionsParse::Status::Ok, qPrintable(r.text));
+    const bool broker = role == Role::Broker;
+    QCOMPARE(broker ? r.options.historyBytes : r.options.bufferBytes, expected[0]);
+    QCOMPARE(broker ? r.options.historyTotalBytes : r.options.bufferTotalBytes, expected[1]);
 }
 
 void TestOptions::cometHold_data()
@@ -450,6 +479,12 @@ void TestOptions::serverBad_data()
     QTest::newRow("broker-no-secret") << Role::Broker << "" << QByteArray() << "DUPLEX_SECRET";
     QTest::newRow("broker-history-bytes-small") << Role::Broker << "--history-bytes 1000" << kSecret << "--history-bytes";
     QTest::newRow("broker-history-bytes-text") << Role::Broker << "--history-bytes lots" << kSecret << "--history-bytes";
+    QTest::newRow("broker-history-total-below-channel")
+        << Role::Broker << "--history-bytes 2097152 --history-total 1048576" << kSecret << "--history-total";
+    QTest::newRow("ws-buffer-bytes-small") << ws << "--broker 127.0.0.1:4000 --buffer-bytes 1000" << kSecret << "--buffer-bytes";
+    QTest::newRow("ws-buffer-total-below-channel")
+        << ws << "--broker 127.0.0.1:4000 --buffer-bytes 2097152 --buffer-total 1048576" << kSecret << "--buffer-total";
+    QTest::newRow("broker-takes-no-buffer-total") << Role::Broker << "--buffer-total 5000000" << kSecret << "buffer-total";
     QTest::newRow("broker-secret-too-long") << Role::Broker << "" << QByteArray(1025, 's') << "at most 1024";
     QTest::newRow("broker-takes-no-broker") << Role::Broker << "--broker 127.0.0.1:4000" << kSecret << "broker";
     QTest::newRow("broker-port-70000") << Role::Broker << "--port 70000" << kSecret << "--port";
@@ -485,9 +520,11 @@ void TestOptions::serverHelp_data()
     QTest::addColumn<QStringList>("mentions");
 
     const QStringList common{"--help", "--host", "--port", "--admin-port", "--name", "READY"};
-    QTest::newRow("broker") << Role::Broker << "--help" << (common + QStringList{"--history", "--history-bytes", "DUPLEX_SECRET"});
+    QTest::newRow("broker") << Role::Broker << "--help"
+                            << (common + QStringList{"--history", "--history-bytes", "--history-total", "DUPLEX_SECRET"});
     QTest::newRow("ws") << Role::WebSocket << "--help"
-                        << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "--max-connections",
+                        << (common + QStringList{"--broker", "--buffer", "--buffer-bytes", "--buffer-total", "--max-message",
+                                                 "--rate-limit", "--max-connections",
                                                  "--presence-limit", "--max-per-address", "--max-lag", "--max-backlog", "--max-outbound",
                                                  "DUPLEX_SECRET"});
     QTest::newRow("ws-short") << Role::WebSocket << "-h" << (common + QStringList{"--broker"});

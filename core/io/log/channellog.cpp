@@ -58,6 +58,14 @@ ChannelLog::Range ChannelLog::since(qint64 since, int limit) const
     return range;
 }
 
+void ChannelLog::dropOldest()
+{
+    if (m_events.empty())
+        return;
+    m_bytes -= m_events.front().json.size();
+    m_events.pop_front();
+}
+
 void ChannelLog::trim()
 {
     while (int(m_events.size()) > m_capacity || (m_bytes > m_maxBytes && m_events.size() > 1)) {

@@ -55,6 +55,10 @@ public:
     // preceded by the gap of events that are no longer held.
     Range since(qint64 since, int limit = std::numeric_limits<int>::max()) const;
 
+    // Forgets the oldest held event, if any, whatever the bounds (a bound over many
+    // channels, HistoryStore's, decides); the head stays.
+    void dropOldest();
+
 private:
     void trim();
 

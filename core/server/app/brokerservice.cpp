@@ -9,7 +9,7 @@ namespace duplex::app {
 
 void BrokerService::start(const app::ServerOptions &options)
 {
-    m_broker = new bus::BrokerServer(options.secret, options.history, options.historyBytes, this);
+    m_broker = new bus::BrokerServer(options.secret, options.history, options.historyBytes, options.historyTotalBytes, this);
     connect(m_broker, &bus::BrokerServer::nodeRefused, this, [](const QString &peer, const QString &reason) {
         qWarning("broker: refused %s: %s", qPrintable(peer), qPrintable(reason));
     });

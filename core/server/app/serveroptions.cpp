@@ -12,7 +12,8 @@ namespace duplex::app {
 
 namespace {
 
-// --history-bytes at least: a few of the largest events (64 KiB of data, escaped).
+// --history-bytes and --buffer-bytes at least: a few of the largest events (64 KiB of
+// data, escaped).
 constexpr qint64 kMinHistoryBytes = 1024 * 1024;
 // The cluster secret, in bytes: generated ones are 32; a hello must stay short.
 constexpr qsizetype kMaxSecretBytes = 1024;
@@ -110,6 +111,20 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         QStringLiteral("history-bytes"),
         QStringLiteral("Bytes of events (their JSON) kept per channel for resume; the oldest go first (default 64 MiB)."),
         QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
+    const QCommandLineOption historyTotalOption(
+        QStringLiteral("history-total"),
+        QStringLiteral("Bytes of events kept over all channels; past it the oldest events of any channel go first\n"
+                       "(at least --history-bytes, default 1 GiB)."),
+        QStringLiteral("bytes"), QString::number(1LL << 30));
+    const QCommandLineOption bufferBytesOption(
+        QStringLiteral("buffer-bytes"),
+        QStringLiteral("Bytes of events kept per channel on this node (at least 1 MiB, default 8 MiB)."),
+        QStringLiteral("bytes"), QString::number(8LL << 20));
+    const QCommandLineOption bufferTotalOption(
+        QStringLiteral("buffer-total"),
+        QStringLiteral("Bytes of events kept over all channels on this node; past it the oldest go first (at least\n"
+                       "--buffer-bytes, default 256 MiB)."),
+        QStringLiteral("bytes"), QString::number(256LL << 20));
     const QCommandLineOption bufferOption(QStringLiteral("buffer"),
                                           QStringLiteral("Events kept per channel on this node; older ones come from the broker (default 1000)."),
                                           QStringLiteral("count"), QStringLiteral("1000"));
@@ -166,6 +181,8 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     if (isNode) {
         parser.addOption(brokerOption);
         parser.addOption(bufferOption);
+        parser.addOption(bufferBytesOption);
+        parser.addOption(bufferTotalOption);
         parser.addOption(maxMessageOption);
         parser.addOption(rateOption);
         parser.addOption(maxConnectionsOption);
@@ -184,6 +201,7 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     if (role == util::Role::Broker) {
         parser.addOption(historyOption);
         parser.addOption(historyBytesOption);
+        parser.addOption(historyTotalOption);
     }
     if (role == util::Role::Static)
         parser.addOption(rootOption);
@@ -223,6 +241,12 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
             return fail(QStringLiteral("--broker: expected host:port, got %1").arg(parser.value(brokerOption)));
         if (!positiveInt(bufferOption, &o.buffer))
             return fail(QStringLiteral("--buffer: expected a positive count, got %1").arg(parser.value(bufferOption)));
+        if (!util::readInteger(parser.value(bufferBytesOption), kMinHistoryBytes, std::numeric_limits<qint64>::max(), &o.bufferBytes))
+            return fail(QStringLiteral("--buffer-bytes: expected a byte count of at least %1, got %2")
+                            .arg(kMinHistoryBytes).arg(parser.value(bufferBytesOption)));
+        if (!util::readInteger(parser.value(bufferTotalOption), o.bufferBytes, std::numeric_limits<qint64>::max(), &o.bufferTotalBytes))
+            return fail(QStringLiteral("--buffer-total: expected a byte count of at least --buffer-bytes (%1), got %2")
+                            .arg(o.bufferBytes).arg(parser.value(bufferTotalOption)));
         int maxMessage = 0;
         if (!positiveInt(maxMessageOption, &maxMessage))
             return fail(QStringLiteral("--max-message: expected a positive byte count, got %1").arg(parser.value(maxMessageOption)));
@@ -260,6 +284,10 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         && !util::readInteger(parser.value(historyBytesOption), kMinHistoryBytes, std::numeric_limits<qint64>::max(), &o.historyBytes))
         return fail(QStringLiteral("--history-bytes: expected a byte count of at least %1, got %2")
                         .arg(kMinHistoryBytes).arg(parser.value(historyBytesOption)));
+    if (role == util::Role::Broker
+        && !util::readInteger(parser.value(historyTotalOption), o.historyBytes, std::numeric_limits<qint64>::max(), &o.historyTotalBytes))
+        return fail(QStringLiteral("--history-total: expected a byte count of at least --history-bytes (%1), got %2")
+                        .arg(o.historyBytes).arg(parser.value(historyTotalOption)));
     if (role == util::Role::Static) {
         o.root = parser.value(rootOption);
         if (o.root.isEmpty())

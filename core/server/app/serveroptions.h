@@ -18,7 +18,10 @@ struct ServerOptions
     quint16 brokerPort = 0;                // nodes: required
     int history = 10000;                   // broker: events kept per channel
     qint64 historyBytes = 64 * 1024 * 1024; // broker: and at most this many bytes of them per channel
+    qint64 historyTotalBytes = 1LL << 30;  // broker: and at most this many over all channels
     int buffer = 1000;                     // nodes: events kept per channel locally
+    qint64 bufferBytes = 8LL << 20;        // nodes: and at most this many bytes of them per channel
+    qint64 bufferTotalBytes = 256LL << 20; // nodes: and at most this many over all channels
     qint64 maxMessageBytes = 64 * 1024;
     double rateLimit = 1000;               // publishes per second per client
     int holdSeconds = 25;                  // Comet: how long a poll is held before `[]`

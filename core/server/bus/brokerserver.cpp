@@ -34,25 +34,23 @@ bool sameSecret(const QByteArray &a, const QByteArray &b)
 }
 } // namespace
 
-BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, qint64 historyBytes, QObject *parent)
+BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, qint64 historyBytes, qint64 historyTotalBytes,
+                           QObject *parent)
     : QObject(parent)
     , m_secret(std::move(secret))
     , m_historyCapacity(historyCapacity)
-    , m_historyBytes(historyBytes)
+    , m_history(historyCapacity, historyBytes, historyTotalBytes)
 {
     m_metrics.add("duplex_broker_nodes", metrics::Metrics::Kind::Gauge, "Authenticated node connections.",
                   [this] { return double(nodeCount()); });
     m_metrics.add("duplex_connections", metrics::Metrics::Kind::Gauge, "Open bus connections.",
                   [this] { return double(m_sessions.size()); });
-    m_metrics.add("duplex_channels", metrics::Metrics::Kind::Gauge, "Channels with history.",
-                  [this] { return double(m_channels.size()); });
+    m_metrics.add("duplex_channels", metrics::Metrics::Kind::Gauge, "Channels sequenced (each keeps its head).",
+                  [this] { return double(m_history.channelCount()); });
+    m_metrics.add("duplex_channels_held", metrics::Metrics::Kind::Gauge, "Channels with events in the history.",
+                  [this] { return double(m_history.heldChannelCount()); });
     m_metrics.add("duplex_history_bytes", metrics::Metrics::Kind::Gauge, "Bytes of events held in every channel's history.",
-                  [this] {
-                      qint64 bytes = 0;
-                      for (const log::ChannelLog &log : std::as_const(m_channels))
-                          bytes += log.bytes();
-                      return double(bytes);
-                  });
+                  [this] { return double(m_history.bytes()); });
     m_metrics.add("duplex_events_in_total", metrics::Metrics::Kind::Counter, "Events sequenced.",
                   [this] { return double(m_eventsSequenced); });
     // Counted as relayed, not derived from today's node count: a counter never goes down.
@@ -177,8 +175,8 @@ void BrokerServer::handleHello(Session &session, const QJsonObject &frame)
     session.authenticated = true;
     session.name = name;
     QJsonObject heads;
-    for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
-        heads.insert(it.key(), it->head());
+    for (auto it = m_history.heads().cbegin(); it != m_history.heads().cend(); ++it)
+        heads.insert(it.key(), it.value());
     const QByteArray line = encodeLine({{QStringLiteral("op"), QStringLiteral("ready")},
                                         {QStringLiteral("heads"), heads},
                                         {QStringLiteral("history"), m_historyCapacity}});
@@ -211,7 +209,7 @@ void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
         return;
     }
     event.ts = QDateTime::currentMSecsSinceEpoch();
-    const protocol::Sequenced &sequenced = channel(event.channel).sequence(std::move(event));
+    const protocol::Sequenced sequenced = m_history.sequence(std::move(event));
     ++m_eventsSequenced;
     const QByteArray line = encodeEventLine(sequenced, session.name, ref);
     for (auto &entry : m_sessions) {
@@ -234,8 +232,7 @@ void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
         qWarning("broker: node %s sent a malformed history request", qPrintable(session.name));
         return;
     }
-    log::ChannelLog &log = channel(name);
-    log::ChannelLog::Range range = log.since(since, limit);
+    log::ChannelLog::Range range = m_history.since(name, since, limit);
     // Keep a reply line bounded in bytes too: a client asks again from where it ends.
     qint64 bytes = 0;
     for (size_t i = 0; i < range.events.size(); ++i) {
@@ -246,7 +243,7 @@ void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
             break;
         }
     }
-    const QByteArray line = encodeHistoryLine(ref, name, log.head(), range);
+    const QByteArray line = encodeHistoryLine(ref, name, m_history.head(name), range);
     session.socket->write(line);
     m_bytesOut += quint64(line.size());
 }
@@ -260,14 +257,6 @@ void BrokerServer::refuse(Session &session, const QString &reason)
     session.socket->write(encodeLine({{QStringLiteral("op"), QStringLiteral("refused")},
                                       {QStringLiteral("reason"), reason}}));
     session.socket->disconnectFromHost();
-}
-
-log::ChannelLog &BrokerServer::channel(const QString &name)
-{
-    auto it = m_channels.find(name);
-    if (it == m_channels.end())
-        it = m_channels.insert(name, log::ChannelLog(m_historyCapacity, m_historyBytes));
-    return *it;
 }
 
 } // namespace duplex::bus

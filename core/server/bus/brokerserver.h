@@ -1,7 +1,7 @@
 #pragma once
 
 #include "metrics/metrics.h"
-#include "log/channellog.h"
+#include "log/historystore.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -24,9 +24,10 @@ class BrokerServer final : public QObject
     Q_DISABLE_COPY_MOVE(BrokerServer)
 
 public:
-    // History per channel: at most `historyCapacity` events and `historyBytes` of their JSON.
+    // History per channel: at most `historyCapacity` events and `historyBytes` of their JSON;
+    // over all channels at most `historyTotalBytes`.
     BrokerServer(QByteArray secret, int historyCapacity, qint64 historyBytes = std::numeric_limits<qint64>::max(),
-                 QObject *parent = nullptr);
+                 qint64 historyTotalBytes = std::numeric_limits<qint64>::max(), QObject *parent = nullptr);
     ~BrokerServer() override;
 
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -55,14 +56,12 @@ private:
     void handlePublish(Session &session, const QJsonObject &frame);
     void handleHistory(Session &session, const QJsonObject &frame);
     void refuse(Session &session, const QString &reason);
-    log::ChannelLog &channel(const QString &name);
 
     QByteArray m_secret;
     int m_historyCapacity;
-    qint64 m_historyBytes; // per channel
     QTcpServer *m_server = nullptr;
     std::map<QTcpSocket *, Session> m_sessions;
-    QHash<QString, log::ChannelLog> m_channels;
+    log::HistoryStore m_history;
     metrics::Metrics m_metrics;
     quint64 m_eventsSequenced = 0;
     quint64 m_eventsRelayed = 0; // event frames written to nodes
