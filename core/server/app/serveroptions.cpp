@@ -14,6 +14,9 @@ namespace {
 
 // --history-bytes at least: a few of the largest events (64 KiB of data, escaped).
 constexpr qint64 kMinHistoryBytes = 1024 * 1024;
+// --max-node-lag at least: history replies are cut at a quarter of it (at least one event
+// each), and a node that reads must not be dropped for the burst of one event loop pass.
+constexpr qint64 kMinNodeLag = 1024 * 1024;
 // The cluster secret, in bytes: generated ones are 32; a hello must stay short.
 constexpr qsizetype kMaxSecretBytes = 1024;
 // Publishes per second per client: far above what a node takes from one connection.
@@ -105,6 +108,11 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         QStringLiteral("history-bytes"),
         QStringLiteral("Bytes of events (their JSON) kept per channel for resume; the oldest go first (default 64 MiB)."),
         QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
+    const QCommandLineOption maxNodeLagOption(
+        QStringLiteral("max-node-lag"),
+        QStringLiteral("Bytes written to one node and not yet read by it, at most; past that the node is\n"
+                       "dropped and catches up from history when it reconnects (at least 1 MiB, default 64 MiB)."),
+        QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
     const QCommandLineOption bufferOption(QStringLiteral("buffer"),
                                           QStringLiteral("Events kept per channel on this node; older ones come from the broker (default 1000)."),
                                           QStringLiteral("count"), QStringLiteral("1000"));
@@ -134,6 +142,7 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     if (role == util::Role::Broker) {
         parser.addOption(historyOption);
         parser.addOption(historyBytesOption);
+        parser.addOption(maxNodeLagOption);
     }
     if (role == util::Role::Static)
         parser.addOption(rootOption);
@@ -190,6 +199,10 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         && !util::readInteger(parser.value(historyBytesOption), kMinHistoryBytes, std::numeric_limits<qint64>::max(), &o.historyBytes))
         return fail(QStringLiteral("--history-bytes: expected a byte count of at least %1, got %2")
                         .arg(kMinHistoryBytes).arg(parser.value(historyBytesOption)));
+    if (role == util::Role::Broker
+        && !util::readInteger(parser.value(maxNodeLagOption), kMinNodeLag, std::numeric_limits<qint64>::max(), &o.maxNodeLag))
+        return fail(QStringLiteral("--max-node-lag: expected a byte count of at least %1, got %2")
+                        .arg(kMinNodeLag).arg(parser.value(maxNodeLagOption)));
     if (role == util::Role::Static) {
         o.root = parser.value(rootOption);
         if (o.root.isEmpty())
