@@ -459,7 +459,8 @@ void TestOptions::serverHelp_data()
     QTest::newRow("broker") << Role::Broker << "--help"
                             << (common + QStringList{"--history", "--history-bytes", "--max-node-lag", "64 MiB", "DUPLEX_SECRET"});
     QTest::newRow("ws") << Role::WebSocket << "--help"
-                        << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "DUPLEX_SECRET"});
+                        << (common + QStringList{"--broker", "--buffer", "--max-message", "--rate-limit", "DUPLEX_SECRET",
+                                                 "60 s without a broker"});
     QTest::newRow("ws-short") << Role::WebSocket << "-h" << (common + QStringList{"--broker"});
     QTest::newRow("static") << Role::Static << "--help" << (common + QStringList{"--root", "/default/web"});
     QTest::newRow("comet") << Role::Comet << "--help"

@@ -68,15 +68,17 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     case util::Role::WebSocket:
         parser.setApplicationDescription(QStringLiteral(
             "Duplex WebSocket node: the /ws/ surface of the contract (welcome, publish, ack, since\n"
-            "resume, join/leave). Connects to the broker with the secret in DUPLEX_SECRET.\n"
+            "resume, join/leave). Connects to the broker with the secret in DUPLEX_SECRET; if that link\n"
+            "drops, keeps its clients, reconnects and catches up, and exits after 60 s without a broker.\n"
             "Prints `READY {\"role\":\"ws\",\"port\":P,\"admin\":A,...}` once listening."));
         break;
     case util::Role::Comet:
         parser.setApplicationDescription(QStringLiteral(
             "Duplex Comet node: the long-polling surface of the contract, GET /xhr/subscribe (welcome,\n"
             "then polls held until an event after `since` exists) and POST /xhr/publish. Connects to\n"
-            "the broker with the secret in DUPLEX_SECRET. A client that has not polled for twice the\n"
-            "hold time leaves the channel.\n"
+            "the broker with the secret in DUPLEX_SECRET (if that link drops, keeps its clients,\n"
+            "reconnects and catches up, and exits after 60 s without a broker). A client that has not\n"
+            "polled for twice the hold time leaves the channel.\n"
             "Prints `READY {\"role\":\"comet\",\"port\":P,\"admin\":A,...}` once listening."));
         break;
     case util::Role::Static:
