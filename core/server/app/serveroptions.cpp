@@ -112,7 +112,7 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
     const QCommandLineOption maxNodeLagOption(
         QStringLiteral("max-node-lag"),
-        QStringLiteral("Bytes written to one node and not yet read by it, at most; past that the node is\n"
+        QStringLiteral("Bytes written to one node and not yet read by it, at most; past that the node is "
                        "dropped and catches up from history when it reconnects (at least 1 MiB, default 64 MiB)."),
         QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
     const QCommandLineOption bufferOption(QStringLiteral("buffer"),
