@@ -9,11 +9,14 @@ FakeBroker::FakeBroker()
     m_server.listen(QHostAddress::LocalHost, 0);
     QObject::connect(&m_server, &QTcpServer::newConnection, &m_server, [this] {
         while (QTcpSocket *socket = m_server.nextPendingConnection()) {
-            if (m_node) {
-                socket->abort(); // one node per fake broker
+            if (m_node && m_node->state() == QAbstractSocket::ConnectedState) {
+                socket->abort(); // one node at a time
                 continue;
             }
+            if (m_node)
+                m_node->deleteLater();
             m_node = socket;
+            ++m_connections;
             QObject::connect(socket, &QTcpSocket::readyRead, &m_server, [this] { handleReadyRead(); });
         }
     });
@@ -24,6 +27,12 @@ FakeBroker::~FakeBroker() = default;
 bool FakeBroker::waitForFrames(int count, int timeoutMs) const
 {
     return QTest::qWaitFor([this, count] { return m_frames.size() >= count; }, timeoutMs);
+}
+
+void FakeBroker::dropNode()
+{
+    if (m_node)
+        m_node->abort();
 }
 
 void FakeBroker::write(const QByteArray &bytes)

@@ -488,14 +488,17 @@ void TestHostile::malformedFloodIsClosed()
     QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-badflood"))));
     WsClient flooder;
     QVERIFY(flooder.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-badflood"))));
+    const double limitedBefore = metric(duplex::util::Role::WebSocket, "duplex_rate_limited_total");
     for (int i = 0; i < 5000; ++i)
         flooder.send(QStringLiteral("{not json"));
     QTRY_VERIFY_WITH_TIMEOUT(flooder.disconnected(), 20000);
-    QCOMPARE(flooder.closeCode(), 1008);
     const auto errors = flooder.eventsOfType(EventType::Error);
-    QVERIFY2(errors.size() >= 2000, qPrintable(QString::number(errors.size())));
+    QVERIFY2(errors.size() >= 1000, qPrintable(QString::number(errors.size())));
     QCOMPARE(errors.first().code, QStringLiteral("bad_json"));
-    QCOMPARE(errors.last().code, QStringLiteral("rate_limited"));
+    // The node closes while the flood is still arriving: its close (error rate_limited,
+    // then 1008) can be cut off on the way by the resets of sockets closed with unread
+    // input, so the node's own count says why it closed.
+    QCOMPARE(metric(duplex::util::Role::WebSocket, "duplex_rate_limited_total"), limitedBefore + 1);
     QString why;
     QVERIFY2(unharmed(bystander, QStringLiteral("h-badflood"), 1, &why), qPrintable(why));
 }

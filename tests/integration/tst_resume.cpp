@@ -164,7 +164,8 @@ void TestResume::helpDocumentsEveryOption()
             for (const char *option : {"--broker", "--buffer", "--max-message", "--rate-limit"})
                 QVERIFY2(text.contains(option), option);
         } else {
-            QVERIFY(text.contains("--history"));
+            for (const char *option : {"--history", "--history-bytes", "--max-node-lag"})
+                QVERIFY2(text.contains(option), option);
         }
     }
 }

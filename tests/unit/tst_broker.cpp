@@ -1,9 +1,12 @@
 // The broker in process with real bus links on loopback: sequencing across nodes, a wrong
-// secret refused, and its counters, which never go down when a node leaves.
+// secret refused, its counters, which never go down when a node leaves, a node that stops
+// reading dropped at the lag bound, and the handshake's heads in bounded lines.
 #include "bus/brokerserver.h"
 #include "bus/busclient.h"
 #include "metrics/metrics.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QtTest>
@@ -47,6 +50,9 @@ private slots:
     void relayedCounterNeverGoesDown();
     void longLineBeforeHelloIsRefused();
     void strangersWaitingForHelloAreCapped();
+    void nodeThatStopsReadingIsDropped();
+    void headsComeInChunks_data();
+    void headsComeInChunks();
 
 private:
     // A node link, ready (authenticated) or null with a failure recorded.
@@ -178,6 +184,133 @@ void TestBroker::strangersWaitingForHelloAreCapped()
     strangers.clear();
     QTRY_COMPARE_WITH_TIMEOUT(metric(*m_broker, "duplex_connections"), 0.0, 5000);
     QVERIFY(connectNode(QStringLiteral("ws-1")));
+}
+
+void TestBroker::nodeThatStopsReadingIsDropped()
+{
+    constexpr qint64 kBound = 1024 * 1024;
+    m_broker->setMaxNodeLag(kBound);
+    QSignalSpy dropped(m_broker.get(), &BrokerServer::nodeDropped);
+    auto reader = connectNode(QStringLiteral("ws-1"));
+    QVERIFY(reader);
+    // A node that says hello and then reads no more: Qt holds at most 4 KiB for it and the
+    // kernel a small window, so the rest piles up in the broker.
+    QTcpSocket stalled;
+    stalled.setReadBufferSize(4096);
+    stalled.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+    stalled.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(stalled.waitForConnected(5000));
+    stalled.write(R"({"op":"hello","node":"ws-2","secret":")" + kSecret + "\"}\n");
+    QTRY_COMPARE_WITH_TIMEOUT(m_broker->nodeCount(), 2, 5000);
+
+    // 16 KiB events in batches the reader takes as they come, until the stalled node is cut
+    // off: the reader is never more than a batch behind, so it stays.
+    QSignalSpy atReader(reader.get(), &BusClient::eventReceived);
+    const QString payload(16 * 1024, QLatin1Char('x'));
+    int sent = 0;
+    double largestBacklog = 0;
+    while (dropped.isEmpty() && sent < 4000) {
+        for (int i = 0; i < 16; ++i, ++sent)
+            reader->publish(message(payload));
+        QTRY_COMPARE_WITH_TIMEOUT(atReader.size(), sent, 10000);
+        largestBacklog = std::max(largestBacklog, metric(*m_broker, "duplex_bus_node_backlog_bytes"));
+    }
+    QCOMPARE(dropped.size(), 1);
+    QCOMPARE(dropped.first().at(0).toString(), QStringLiteral("ws-2"));
+    QVERIFY2(dropped.first().at(1).toString().contains(QLatin1String("--max-node-lag")),
+             qPrintable(dropped.first().at(1).toString()));
+    QCOMPARE(metric(*m_broker, "duplex_bus_nodes_dropped_total"), 1.0);
+    QCOMPARE(m_broker->nodeCount(), 1);
+    // The backlog never passed the bound by more than the batch that tipped it.
+    QVERIFY2(largestBacklog <= kBound + 16 * 20 * 1024, qPrintable(QString::number(largestBacklog)));
+    QVERIFY(metric(*m_broker, "duplex_bus_node_backlog_bytes") < kBound);
+    // Reading again, the node finds what the kernel still held for it, then the reset.
+    stalled.setReadBufferSize(0);
+    QTRY_VERIFY_WITH_TIMEOUT((stalled.readAll(), stalled.state() == QAbstractSocket::UnconnectedState), 5000);
+
+    // The reader goes on receiving everything.
+    reader->publish(message(QStringLiteral("after")));
+    QTRY_COMPARE_WITH_TIMEOUT(atReader.size(), sent + 1, 5000);
+    QCOMPARE(atReader.last().at(0).value<duplex::protocol::Sequenced>().event.seq, qint64(sent + 1));
+}
+
+void TestBroker::headsComeInChunks_data()
+{
+    QTest::addColumn<int>("channels");
+    QTest::addColumn<int>("chunk");
+    QTest::addColumn<int>("headsLines");
+
+    QTest::newRow("no channels: ready alone") << 0 << 100 << 0;
+    QTest::newRow("one channel") << 1 << 100 << 1;
+    QTest::newRow("exactly one chunk") << 100 << 100 << 1;
+    QTest::newRow("5000 in chunks of 100") << 5000 << 100 << 50;
+    QTest::newRow("5000 in chunks of 1000") << 5000 << 1000 << 5;
+    QTest::newRow("5000 in chunks of 7") << 5000 << 7 << 715;
+}
+
+void TestBroker::headsComeInChunks()
+{
+    QFETCH(int, channels);
+    QFETCH(int, chunk);
+    QFETCH(int, headsLines);
+    m_broker->setHeadsChunk(chunk);
+
+    // Channel c<i> gets i % 3 + 1 events.
+    auto publisher = connectNode(QStringLiteral("ws-1"));
+    QVERIFY(publisher);
+    QSignalSpy relayed(publisher.get(), &BusClient::eventReceived);
+    int events = 0;
+    for (int i = 0; i < channels; ++i) {
+        for (int n = 0; n <= i % 3; ++n, ++events) {
+            Event e = message(QStringLiteral("x"));
+            e.channel = QStringLiteral("c%1").arg(i);
+            publisher->publish(e);
+        }
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(relayed.size(), events, 20000);
+
+    // The handshake as a node reads it: `heads` lines, each of at most `chunk` channels, then
+    // `ready`.
+    QTcpSocket node;
+    node.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(node.waitForConnected(5000));
+    node.write(R"({"op":"hello","node":"ws-2","secret":")" + kSecret + "\"}\n");
+    QHash<QString, qint64> heads;
+    int lines = 0;
+    qsizetype longest = 0;
+    bool ready = false;
+    while (!ready) {
+        QVERIFY(QTest::qWaitFor([&] { return node.canReadLine(); }, 5000));
+        const QByteArray line = node.readLine();
+        longest = std::max(longest, line.size());
+        const QJsonObject frame = QJsonDocument::fromJson(line).object();
+        const QString op = frame.value(QStringLiteral("op")).toString();
+        ready = op == QLatin1String("ready");
+        if (!ready) {
+            QCOMPARE(op, QStringLiteral("heads"));
+            ++lines;
+        }
+        const QJsonObject chunkHeads = frame.value(QStringLiteral("heads")).toObject();
+        QVERIFY(chunkHeads.size() <= chunk);
+        for (auto it = chunkHeads.begin(); it != chunkHeads.end(); ++it) {
+            QVERIFY2(!heads.contains(it.key()), qPrintable(it.key()));
+            heads.insert(it.key(), it.value().toInteger());
+        }
+    }
+    QCOMPARE(lines, headsLines);
+    QCOMPARE(heads.size(), channels);
+    for (int i = 0; i < channels; ++i)
+        QCOMPARE(heads.value(QStringLiteral("c%1").arg(i)), qint64(i % 3 + 1));
+    // A line's length follows the chunk, never the channel count.
+    QVERIFY2(longest <= 100 + qsizetype(chunk) * 40, qPrintable(QString::number(longest)));
+
+    // A node's link puts the chunks together.
+    auto late = std::make_unique<BusClient>(QStringLiteral("comet-1"), kSecret);
+    QSignalSpy lateReady(late.get(), &BusClient::ready);
+    late->connectToBroker(QHostAddress::LocalHost, m_port);
+    QTRY_COMPARE_WITH_TIMEOUT(lateReady.size(), 1, 5000);
+    const auto joined = lateReady.first().at(0).value<QHash<QString, qint64>>();
+    QCOMPARE(joined, heads);
 }
 
 QTEST_GUILESS_MAIN(TestBroker)

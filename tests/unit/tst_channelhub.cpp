@@ -115,7 +115,14 @@ private slots:
     void eventsAreBufferedBeforeTheyAreAnnounced();
     void seqJumpFollowsTheBroker();
     void acksOnlyItsOwnPublishes();
-    void brokerFailureIsPassedOn();
+    void refusedBeforeReadyFails();
+    void noBrokerAtStartFails();
+    void refusedAfterReadyReconnects();
+    void droppedLinkCatchesUp_data();
+    void droppedLinkCatchesUp();
+    void pendingPublishFailsAsUnavailable();
+    void resumeAskedDuringOutageIsAnsweredAfter();
+    void outageLimitFails();
     void resumeThroughARealBroker();
 };
 
@@ -313,7 +320,8 @@ void TestChannelHub::acksOnlyItsOwnPublishes()
     ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
     QVERIFY(connectHub(hub, broker));
     QList<qint64> acked;
-    hub.publish(Event::published(kMain, QStringLiteral("c1"), 1), [&acked](qint64 seq) { acked << seq; });
+    hub.publish(Event::published(kMain, QStringLiteral("c1"), 1),
+                [&acked](const ChannelHub::PublishOutcome &outcome) { acked << outcome.seq; });
     QVERIFY(broker.waitForFrames(2));
     const QJsonObject publish = broker.frames().constLast();
     QCOMPARE(publish.value(QStringLiteral("op")).toString(), QStringLiteral("publish"));
@@ -338,17 +346,219 @@ void TestChannelHub::acksOnlyItsOwnPublishes()
              QStringLiteral("leave"));
 }
 
-void TestChannelHub::brokerFailureIsPassedOn()
+void TestChannelHub::refusedBeforeReadyFails()
+{
+    // A node that never joined has nothing to serve: it fails, as it always did.
+    FakeBroker broker;
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
+    QSignalSpy failed(&hub, &ChannelHub::failed);
+    hub.connectToBroker(QHostAddress::LocalHost, broker.port());
+    QVERIFY(broker.waitForFrames(1));
+    broker.write(R"({"op":"refused","reason":"enough"})" "\n");
+    QTRY_COMPARE(failed.size(), 1);
+    QCOMPARE(failed.constFirst().constFirst().toString(), QStringLiteral("the broker refused this node: enough"));
+    QVERIFY(!hub.isReady());
+}
+
+void TestChannelHub::noBrokerAtStartFails()
+{
+    quint16 port = 0;
+    {
+        FakeBroker gone;
+        port = gone.port();
+    }
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
+    QSignalSpy failed(&hub, &ChannelHub::failed);
+    hub.connectToBroker(QHostAddress::LocalHost, port);
+    QTRY_COMPARE(failed.size(), 1);
+    QVERIFY2(failed.constFirst().constFirst().toString().contains(QLatin1String("refused")),
+             qPrintable(failed.constFirst().constFirst().toString()));
+}
+
+void TestChannelHub::refusedAfterReadyReconnects()
 {
     FakeBroker broker;
     ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
     QVERIFY(connectHub(hub, broker));
     QVERIFY(hub.isReady());
     QSignalSpy failed(&hub, &ChannelHub::failed);
+    QSignalSpy lost(&hub, &ChannelHub::linkLost);
+    QSignalSpy ready(&hub, &ChannelHub::ready);
     broker.write(R"({"op":"refused","reason":"enough"})" "\n");
-    QTRY_COMPARE(failed.size(), 1);
-    QCOMPARE(failed.constFirst().constFirst().toString(), QStringLiteral("the broker refused this node: enough"));
+    QTRY_COMPARE(lost.size(), 1);
+    QCOMPARE(lost.constFirst().constFirst().toString(), QStringLiteral("the broker refused this node: enough"));
     QVERIFY(!hub.isReady());
+    // A new connection, a new hello, a new ready.
+    QTRY_COMPARE(broker.connections(), 2);
+    QVERIFY(broker.waitForFrames(2));
+    QCOMPARE(broker.frames().constLast().value(QStringLiteral("op")).toString(), QStringLiteral("hello"));
+    broker.sendReady();
+    QTRY_COMPARE(ready.size(), 1);
+    QVERIFY(hub.isReady());
+    QCOMPARE(failed.size(), 0);
+}
+
+void TestChannelHub::droppedLinkCatchesUp_data()
+{
+    QTest::addColumn<int>("brokerHistory"); // events the broker still holds
+    QTest::addColumn<int>("perReply");      // events per history reply, at most
+    QTest::addColumn<qint64>("gapFrom");    // 0: none
+    QTest::addColumn<qint64>("gapTo");
+
+    // The node had 1..3 when the link dropped; 4..8 were sequenced while it was away
+    // (the ready says 8), 9..10 come live during the re-sync.
+    QTest::newRow("all held, one reply") << 100 << 1000 << qint64(0) << qint64(0);
+    QTest::newRow("all held, slices of 2") << 100 << 2 << qint64(0) << qint64(0);
+    QTest::newRow("4..5 let go: a gap") << 5 << 1000 << qint64(4) << qint64(5);
+    QTest::newRow("4..5 let go, slices of 1") << 5 << 1 << qint64(4) << qint64(5);
+    QTest::newRow("everything missed let go") << 2 << 1000 << qint64(4) << qint64(8);
+}
+
+void TestChannelHub::droppedLinkCatchesUp()
+{
+    QFETCH(int, brokerHistory);
+    QFETCH(int, perReply);
+    QFETCH(qint64, gapFrom);
+    QFETCH(qint64, gapTo);
+
+    FakeBroker broker;
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 50);
+    QVERIFY(connectHub(hub, broker));
+    QVERIFY(relay(hub, broker, 1, 3));
+    QList<qint64> announced;
+    QList<QList<qint64>> gaps;
+    connect(&hub, &ChannelHub::eventSequenced, this, [&](const Sequenced &s) { announced << s.event.seq; });
+    connect(&hub, &ChannelHub::gapped, this, [&](const QString &channel, qint64 from, qint64 to) {
+        QCOMPARE(channel, kMain);
+        gaps << QList<qint64>{from, to, qint64(announced.size())};
+    });
+    QSignalSpy resynced(&hub, &ChannelHub::resynced);
+    ChannelLog history(brokerHistory);
+    for (qint64 seq = 1; seq <= 10; ++seq)
+        history.append(sequenced(seq));
+
+    const int hello = int(broker.frames().size()) + 1; // the new link's first frame
+    broker.dropNode();
+    QTRY_COMPARE(broker.connections(), 2);
+    QVERIFY(broker.waitForFrames(hello));
+    QCOMPARE(broker.frames().constLast().value(QStringLiteral("op")).toString(), QStringLiteral("hello"));
+    // The handshake in chunks, as the broker sends it: a channel the node never saw, then main.
+    broker.write(R"({"op":"heads","heads":{"quiet":4}})" "\n" R"({"op":"heads","heads":{"main":8}})" "\n");
+    broker.sendReady();
+    QVERIFY(broker.waitForFrames(hello + 1));
+    QVERIFY(!hub.isReady()); // behind the broker: /healthz stays 503 until caught up
+    QCOMPARE(hub.head(QStringLiteral("quiet")), qint64(4));
+    // Live events of the channel during the re-sync: held back until the missed ones are out.
+    QByteArray live;
+    for (qint64 seq = 9; seq <= 10; ++seq)
+        live += duplex::bus::encodeEventLine(sequenced(seq), QStringLiteral("ws-9"), 0);
+    broker.write(live);
+    // Every request answered as the broker would, in slices of at most perReply.
+    int answered = hello;
+    for (;;) {
+        QVERIFY2(QTest::qWaitFor([&] { return broker.frames().size() > answered || !resynced.isEmpty(); }, 5000),
+                 "no history request, no re-sync");
+        if (!resynced.isEmpty())
+            break;
+        QJsonObject request = broker.frames().at(answered++);
+        QCOMPARE(request.value(QStringLiteral("op")).toString(), QStringLiteral("history"));
+        QCOMPARE(request.value(QStringLiteral("channel")).toString(), kMain);
+        request.insert(QStringLiteral("limit"), std::min(perReply, request.value(QStringLiteral("limit")).toInt()));
+        answerHistory(broker, request, history);
+    }
+    QTRY_VERIFY(hub.isReady());
+    QList<qint64> expected;
+    for (qint64 seq = 4; seq <= 10; ++seq) {
+        if (seq < gapFrom || seq > gapTo)
+            expected << seq;
+    }
+    QCOMPARE(announced, expected); // each once, in order, the held ones last
+    if (gapFrom != 0)
+        QCOMPARE(gaps, (QList<QList<qint64>>{{gapFrom, gapTo, 0}})); // before any event after it
+    else
+        QVERIFY(gaps.isEmpty());
+    QCOMPARE(hub.head(kMain), qint64(10));
+    QCOMPARE(hub.eventsBackfilled(), quint64(8 - std::max<qint64>(gapTo, 3)));
+    // Live from here, as ever.
+    QVERIFY(relay(hub, broker, 11, 11));
+    QCOMPARE(announced.constLast(), qint64(11));
+}
+
+void TestChannelHub::pendingPublishFailsAsUnavailable()
+{
+    FakeBroker broker;
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
+    QVERIFY(connectHub(hub, broker));
+    QList<ChannelHub::PublishOutcome> outcomes;
+    const auto record = [&outcomes](const ChannelHub::PublishOutcome &o) { outcomes << o; };
+    hub.publish(Event::published(kMain, QStringLiteral("c1"), 1), record);
+    QVERIFY(broker.waitForFrames(2));
+    // The broker may or may not have sequenced it: the link goes before the answer.
+    broker.dropNode();
+    QTRY_COMPARE(outcomes.size(), 1);
+    QVERIFY(!outcomes.first().sequenced());
+    QVERIFY2(outcomes.first().unavailable.contains(QLatin1String("retry")), qPrintable(outcomes.first().unavailable));
+    // While the link is down a publish is refused at once, never queued.
+    hub.publish(Event::published(kMain, QStringLiteral("c1"), 2), record);
+    QCOMPARE(outcomes.size(), 2);
+    QVERIFY(!outcomes.last().sequenced());
+    QCOMPARE(hub.publishesUnavailable(), quint64(2));
+    // Back: publishes go through again and are acked.
+    QTRY_COMPARE(broker.connections(), 2);
+    QVERIFY(broker.waitForFrames(3));
+    broker.sendReady({{kMain, 0}});
+    QTRY_VERIFY(hub.isReady());
+    hub.publish(Event::published(kMain, QStringLiteral("c1"), 3), record);
+    QVERIFY(broker.waitForFrames(4));
+    const qint64 ref = broker.frames().constLast().value(QStringLiteral("ref")).toInteger();
+    broker.write(duplex::bus::encodeEventLine(sequenced(1), QStringLiteral("ws-1"), ref));
+    QTRY_COMPARE(outcomes.size(), 3);
+    QCOMPARE(outcomes.last().seq, qint64(1));
+}
+
+void TestChannelHub::resumeAskedDuringOutageIsAnsweredAfter()
+{
+    FakeBroker broker;
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 2);
+    QVERIFY(connectHub(hub, broker));
+    QVERIFY(relay(hub, broker, 1, 5));
+    ChannelLog history(100);
+    for (qint64 seq = 1; seq <= 5; ++seq)
+        history.append(sequenced(seq));
+    QSignalSpy lost(&hub, &ChannelHub::linkLost);
+    broker.dropNode();
+    QTRY_COMPARE(lost.size(), 1);
+    // Before the buffer, with no link: asked once the link is back.
+    const auto result = fetch(hub, kMain, 0);
+    QVERIFY(!result->range);
+    QTRY_COMPARE(broker.connections(), 2);
+    QVERIFY(broker.waitForFrames(2));
+    broker.sendReady({{kMain, 5}});
+    QVERIFY(broker.waitForFrames(3));
+    const QJsonObject request = broker.frames().constLast();
+    QCOMPARE(request.value(QStringLiteral("op")).toString(), QStringLiteral("history"));
+    QCOMPARE(request.value(QStringLiteral("since")).toInteger(), qint64(0));
+    answerHistory(broker, request, history);
+    QTRY_VERIFY(result->range);
+    QCOMPARE(seqsOf(*result->range), seqRange(1, 5));
+}
+
+void TestChannelHub::outageLimitFails()
+{
+    // A broker gone for good: the node gives up after the outage limit, so the cluster stops.
+    auto broker = std::make_unique<FakeBroker>();
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
+    hub.setMaxOutageMs(500);
+    QVERIFY(connectHub(hub, *broker));
+    QSignalSpy failed(&hub, &ChannelHub::failed);
+    QSignalSpy lost(&hub, &ChannelHub::linkLost);
+    broker->close();
+    broker->dropNode();
+    QTRY_COMPARE(lost.size(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 10000);
+    QVERIFY2(failed.constFirst().constFirst().toString().startsWith(QLatin1String("no message bus for 0.5 s")),
+             qPrintable(failed.constFirst().constFirst().toString()));
+    QVERIFY(hub.reconnects() >= 1);
 }
 
 void TestChannelHub::resumeThroughARealBroker()
@@ -364,7 +574,8 @@ void TestChannelHub::resumeThroughARealBroker()
     QVERIFY(earlyReady.wait(5000));
     QList<qint64> acks;
     for (int i = 1; i <= 10; ++i)
-        early.publish(Event::published(kMain, QStringLiteral("c1"), i), [&acks](qint64 seq) { acks << seq; });
+        early.publish(Event::published(kMain, QStringLiteral("c1"), i),
+                      [&acks](const ChannelHub::PublishOutcome &outcome) { acks << outcome.seq; });
     QTRY_COMPARE(acks, seqRange(1, 10));
     QCOMPARE(early.head(kMain), qint64(10));
 

@@ -50,6 +50,8 @@ private slots:
     void nodeLimits();
     void historyBounds_data();
     void historyBounds();
+    void brokerMaxNodeLag_data();
+    void brokerMaxNodeLag();
     void loadgenGood();
     void loadgenBad_data();
     void loadgenBad();
@@ -244,6 +246,38 @@ void TestOptions::cometHold_data()
     QTest::newRow("over-an-hour") << "--hold 3601" << 0;
     QTest::newRow("text") << "--hold long" << 0;
     QTest::newRow("fraction") << "--hold 2.5" << 0;
+}
+
+void TestOptions::brokerMaxNodeLag_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<qint64>("bytes"); // 0: refused
+
+    QTest::newRow("default: 64 MiB") << "" << qint64(64 * 1024 * 1024);
+    QTest::newRow("the least: 1 MiB") << "--max-node-lag 1048576" << qint64(1048576);
+    QTest::newRow("a GiB") << "--max-node-lag=1073741824" << qint64(1073741824);
+    QTest::newRow("past 2^31") << "--max-node-lag 4294967296" << qint64(4294967296);
+    QTest::newRow("one under the least") << "--max-node-lag 1048575" << qint64(0);
+    QTest::newRow("zero") << "--max-node-lag 0" << qint64(0);
+    QTest::newRow("negative") << "--max-node-lag -1" << qint64(0);
+    QTest::newRow("text") << "--max-node-lag lots" << qint64(0);
+    QTest::newRow("with a unit") << "--max-node-lag 64MiB" << qint64(0);
+    QTest::newRow("fraction") << "--max-node-lag 1048576.5" << qint64(0);
+}
+
+void TestOptions::brokerMaxNodeLag()
+{
+    QFETCH(QString, line);
+    QFETCH(qint64, bytes);
+
+    const ServerOptionsParse r = parseServerOptions(Role::Broker, argv(QStringLiteral("duplex-broker"), line), kSecret);
+    if (bytes == 0) {
+        QCOMPARE(r.status, ServerOptionsParse::Status::Error);
+        QVERIFY2(r.text.contains(QLatin1String("--max-node-lag")), qPrintable(r.text));
+        return;
+    }
+    QVERIFY2(r.status == ServerOptionsParse::Status::Ok, qPrintable(r.text));
+    QCOMPARE(r.options.maxNodeLag, bytes);
 }
 
 void TestOptions::cometHold()
@@ -493,6 +527,8 @@ void TestOptions::serverBad_data()
     const auto comet = Role::Comet;
     QTest::newRow("comet-no-broker") << comet << "--hold 5" << kSecret << "--broker";
     QTest::newRow("comet-no-secret") << comet << "--broker 127.0.0.1:4000" << QByteArray() << "DUPLEX_SECRET";
+    QTest::newRow("ws-max-node-lag-is-the-broker's") << ws << "--broker 127.0.0.1:4000 --max-node-lag 2000000" << kSecret
+                                                      << "max-node-lag";
     QTest::newRow("comet-history-not-a-node-option") << comet << "--broker 127.0.0.1:4000 --history 5" << kSecret << "history";
     QTest::newRow("ws-takes-no-hold") << ws << "--broker 127.0.0.1:4000 --hold 5" << kSecret << "hold";
     QTest::newRow("static-takes-no-broker") << Role::Static << "--root /x --broker 127.0.0.1:1" << kSecret << "broker";
@@ -521,12 +557,13 @@ void TestOptions::serverHelp_data()
 
     const QStringList common{"--help", "--host", "--port", "--admin-port", "--name", "READY"};
     QTest::newRow("broker") << Role::Broker << "--help"
-                            << (common + QStringList{"--history", "--history-bytes", "--history-total", "DUPLEX_SECRET"});
+                            << (common + QStringList{"--history", "--history-bytes", "--history-total", "--max-node-lag",
+                                                     "64 MiB", "DUPLEX_SECRET"});
     QTest::newRow("ws") << Role::WebSocket << "--help"
                         << (common + QStringList{"--broker", "--buffer", "--buffer-bytes", "--buffer-total", "--max-message",
                                                  "--rate-limit", "--max-connections",
                                                  "--presence-limit", "--max-per-address", "--max-lag", "--max-backlog", "--max-outbound",
-                                                 "DUPLEX_SECRET"});
+                                                 "DUPLEX_SECRET", "60 s without a broker"});
     QTest::newRow("ws-short") << Role::WebSocket << "-h" << (common + QStringList{"--broker"});
     QTest::newRow("static") << Role::Static << "--help" << (common + QStringList{"--root", "/default/web"});
     QTest::newRow("comet") << Role::Comet << "--help"

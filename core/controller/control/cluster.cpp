@@ -118,6 +118,8 @@ QStringList Cluster::nodeArguments(const QString &name, util::Role role, quint16
                         QStringLiteral("--admin-port"), QString::number(adminPort)};
     if (role == util::Role::Broker)
         args << QStringLiteral("--history") << QString::number(m_config.history);
+    if (role == util::Role::Broker && m_config.maxNodeLag > 0)
+        args << QStringLiteral("--max-node-lag") << QString::number(m_config.maxNodeLag);
     if (isBalancedNode(role)) {
         args << QStringLiteral("--broker") << QStringLiteral("127.0.0.1:%1").arg(m_brokerPort);
         // A node's buffer is a cache of the broker's history: never larger, so the cluster

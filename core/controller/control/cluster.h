@@ -29,6 +29,7 @@ struct ClusterConfig
     bool restart = false;           // restart nodes that die
     nginx::CometBalance cometBalance = nginx::CometBalance::IpHash;
     int history = 10000;
+    qint64 maxNodeLag = 0;          // the broker's --max-node-lag; 0: its default
     int cometHoldSeconds = 25;      // Comet nodes' --hold; nginx's read timeout follows it
     int readyTimeoutMs = 10000;
     int statsIntervalMs = 1000;

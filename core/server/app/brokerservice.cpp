@@ -10,6 +10,10 @@ namespace duplex::app {
 void BrokerService::start(const app::ServerOptions &options)
 {
     m_broker = new bus::BrokerServer(options.secret, options.history, options.historyBytes, options.historyTotalBytes, this);
+    m_broker->setMaxNodeLag(options.maxNodeLag);
+    connect(m_broker, &bus::BrokerServer::nodeDropped, this, [](const QString &name, const QString &reason) {
+        qWarning("broker: dropped node %s: %s", qPrintable(name), qPrintable(reason));
+    });
     connect(m_broker, &bus::BrokerServer::nodeRefused, this, [](const QString &peer, const QString &reason) {
         qWarning("broker: refused %s: %s", qPrintable(peer), qPrintable(reason));
     });

@@ -17,7 +17,7 @@ namespace duplex::app {
 
 // What every node process (WebSocket, Comet) does around its surface: joins the broker
 // first, then listens, so it never accepts a client it could not serve; then its admin
-// port. A subclass only builds its surface and listens with it.
+// port. A lost broker link is ridden out by the hub (its /healthz says 503 meanwhile). A subclass only builds its surface and listens with it.
 class NodeService : public Service
 {
     Q_OBJECT
@@ -42,6 +42,7 @@ private:
     node::ChannelHub *m_hub = nullptr;
     http::AdminServer *m_admin = nullptr;
     metrics::Metrics m_metrics;
+    bool m_listening = false;
 };
 
 } // namespace duplex::app

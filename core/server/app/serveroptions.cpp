@@ -15,6 +15,9 @@ namespace {
 // --history-bytes and --buffer-bytes at least: a few of the largest events (64 KiB of
 // data, escaped).
 constexpr qint64 kMinHistoryBytes = 1024 * 1024;
+// --max-node-lag at least: history replies are cut at a quarter of it (at least one event
+// each), and a node that reads must not be dropped for the burst of one event loop pass.
+constexpr qint64 kMinNodeLag = 1024 * 1024;
 // The cluster secret, in bytes: generated ones are 32; a hello must stay short.
 constexpr qsizetype kMaxSecretBytes = 1024;
 // Publishes per second per client: far above what a node takes from one connection.
@@ -71,15 +74,17 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     case util::Role::WebSocket:
         parser.setApplicationDescription(QStringLiteral(
             "Duplex WebSocket node: the /ws/ surface of the contract (welcome, publish, ack, since\n"
-            "resume, join/leave). Connects to the broker with the secret in DUPLEX_SECRET.\n"
+            "resume, join/leave). Connects to the broker with the secret in DUPLEX_SECRET; if that link\n"
+            "drops, keeps its clients, reconnects and catches up, and exits after 60 s without a broker.\n"
             "Prints `READY {\"role\":\"ws\",\"port\":P,\"admin\":A,...}` once listening."));
         break;
     case util::Role::Comet:
         parser.setApplicationDescription(QStringLiteral(
             "Duplex Comet node: the long-polling surface of the contract, GET /xhr/subscribe (welcome,\n"
             "then polls held until an event after `since` exists) and POST /xhr/publish. Connects to\n"
-            "the broker with the secret in DUPLEX_SECRET. A client that has not polled for twice the\n"
-            "hold time leaves the channel.\n"
+            "the broker with the secret in DUPLEX_SECRET (if that link drops, keeps its clients,\n"
+            "reconnects and catches up, and exits after 60 s without a broker). A client that has not\n"
+            "polled for twice the hold time leaves the channel.\n"
             "Prints `READY {\"role\":\"comet\",\"port\":P,\"admin\":A,...}` once listening."));
         break;
     case util::Role::Static:
@@ -125,6 +130,11 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         QStringLiteral("Bytes of events kept over all channels on this node; past it the oldest go first (at least\n"
                        "--buffer-bytes, default 256 MiB)."),
         QStringLiteral("bytes"), QString::number(256LL << 20));
+    const QCommandLineOption maxNodeLagOption(
+        QStringLiteral("max-node-lag"),
+        QStringLiteral("Bytes written to one node and not yet read by it, at most; past that the node is "
+                       "dropped and catches up from history when it reconnects (at least 1 MiB, default 64 MiB)."),
+        QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
     const QCommandLineOption bufferOption(QStringLiteral("buffer"),
                                           QStringLiteral("Events kept per channel on this node; older ones come from the broker (default 1000)."),
                                           QStringLiteral("count"), QStringLiteral("1000"));
@@ -202,6 +212,7 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         parser.addOption(historyOption);
         parser.addOption(historyBytesOption);
         parser.addOption(historyTotalOption);
+        parser.addOption(maxNodeLagOption);
     }
     if (role == util::Role::Static)
         parser.addOption(rootOption);
@@ -288,6 +299,10 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         && !util::readInteger(parser.value(historyTotalOption), o.historyBytes, std::numeric_limits<qint64>::max(), &o.historyTotalBytes))
         return fail(QStringLiteral("--history-total: expected a byte count of at least --history-bytes (%1), got %2")
                         .arg(o.historyBytes).arg(parser.value(historyTotalOption)));
+    if (role == util::Role::Broker
+        && !util::readInteger(parser.value(maxNodeLagOption), kMinNodeLag, std::numeric_limits<qint64>::max(), &o.maxNodeLag))
+        return fail(QStringLiteral("--max-node-lag: expected a byte count of at least %1, got %2")
+                        .arg(kMinNodeLag).arg(parser.value(maxNodeLagOption)));
     if (role == util::Role::Static) {
         o.root = parser.value(rootOption);
         if (o.root.isEmpty())

@@ -10,6 +10,9 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+#include <vector>
+
 namespace duplex::bus {
 
 namespace {
@@ -63,6 +66,12 @@ BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, qint64 histor
     m_metrics.add("duplex_bus_connections_refused_total", metrics::Metrics::Kind::Counter,
                   "Bus connections closed at once: too many were waiting for their hello.",
                   [this] { return double(m_connectionsRefused); });
+    m_metrics.add("duplex_bus_nodes_dropped_total", metrics::Metrics::Kind::Counter,
+                  "Nodes cut off because their unsent backlog passed --max-node-lag.",
+                  [this] { return double(m_nodesDropped); });
+    m_metrics.add("duplex_bus_node_backlog_bytes", metrics::Metrics::Kind::Gauge,
+                  "The largest number of bytes written to one node and not yet sent.",
+                  [this] { return double(largestBacklog()); });
 }
 
 BrokerServer::~BrokerServer() = default;
@@ -174,14 +183,30 @@ void BrokerServer::handleHello(Session &session, const QJsonObject &frame)
     }
     session.authenticated = true;
     session.name = name;
+    // The heads go in lines of at most m_headsChunk channels, then `ready`: no line grows
+    // with the channel count (one line of every head passed the 16 MiB line limit at about
+    // 230k channels, and no node could join after that). All are written at once, so no
+    // event comes between them and `ready`, and the heads match the stream that follows.
+    QByteArray handshake;
     QJsonObject heads;
-    for (auto it = m_history.heads().cbegin(); it != m_history.heads().cend(); ++it)
+    const auto flushHeads = [&] {
+        handshake += encodeLine({{QStringLiteral("op"), QStringLiteral("heads")}, {QStringLiteral("heads"), heads}});
+        heads = {};
+    };
+    for (auto it = m_history.heads().cbegin(); it != m_history.heads().cend(); ++it) {
         heads.insert(it.key(), it.value());
-    const QByteArray line = encodeLine({{QStringLiteral("op"), QStringLiteral("ready")},
-                                        {QStringLiteral("heads"), heads},
-                                        {QStringLiteral("history"), m_historyCapacity}});
-    session.socket->write(line);
+        if (heads.size() >= m_headsChunk)
+            flushHeads();
+    }
+    if (!heads.isEmpty())
+        flushHeads();
+    handshake += encodeLine({{QStringLiteral("op"), QStringLiteral("ready")}, {QStringLiteral("history"), m_historyCapacity}});
+    session.handshakeBytes = handshake.size();
+    m_bytesOut += quint64(handshake.size());
+    QTcpSocket *socket = session.socket;
+    socket->write(handshake);
     emit nodeAuthenticated(name);
+    dropIfLagging(socket);
 }
 
 void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
@@ -212,13 +237,19 @@ void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
     const protocol::Sequenced sequenced = m_history.sequence(std::move(event));
     ++m_eventsSequenced;
     const QByteArray line = encodeEventLine(sequenced, session.name, ref);
+    // Dropped after the loop: a drop (and the flush that may come first) can remove sessions.
+    std::vector<QTcpSocket *> lagging;
     for (auto &entry : m_sessions) {
         if (!entry.second.authenticated)
             continue;
         entry.second.socket->write(line);
         m_bytesOut += quint64(line.size());
         ++m_eventsRelayed;
+        if (isLagging(entry.second))
+            lagging.push_back(entry.first);
     }
+    for (QTcpSocket *socket : lagging)
+        dropIfLagging(socket);
 }
 
 void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
@@ -233,19 +264,23 @@ void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
         return;
     }
     log::ChannelLog::Range range = m_history.since(name, since, limit);
-    // Keep a reply line bounded in bytes too: a client asks again from where it ends.
+    // Keep a reply line bounded in bytes too: a client asks again from where it ends. A
+    // quarter of the lag bound at most, so one reply never gets its reader dropped.
+    const qint64 replyBytes = std::min(kHistoryReplyBytes, m_maxNodeLag / 4);
     qint64 bytes = 0;
     for (size_t i = 0; i < range.events.size(); ++i) {
         bytes += range.events[i].json.size() + 1;
-        if (bytes > kHistoryReplyBytes && i > 0) {
+        if (bytes > replyBytes && i > 0) {
             range.events.resize(i);
             range.more = true;
             break;
         }
     }
     const QByteArray line = encodeHistoryLine(ref, name, m_history.head(name), range);
-    session.socket->write(line);
+    QTcpSocket *socket = session.socket;
+    socket->write(line);
     m_bytesOut += quint64(line.size());
+    dropIfLagging(socket);
 }
 
 void BrokerServer::refuse(Session &session, const QString &reason)
@@ -257,6 +292,55 @@ void BrokerServer::refuse(Session &session, const QString &reason)
     session.socket->write(encodeLine({{QStringLiteral("op"), QStringLiteral("refused")},
                                       {QStringLiteral("reason"), reason}}));
     session.socket->disconnectFromHost();
+}
+
+bool BrokerServer::isLagging(Session &session)
+{
+    if (session.socket->bytesToWrite() <= m_maxNodeLag) {
+        session.handshakeBytes = 0;
+        return false;
+    }
+    return session.socket->bytesToWrite() > m_maxNodeLag + session.handshakeBytes;
+}
+
+void BrokerServer::dropIfLagging(QTcpSocket *socket)
+{
+    auto it = m_sessions.find(socket);
+    if (it == m_sessions.end() || !isLagging(it->second))
+        return;
+    // Qt writes from its buffer when the loop next runs: in a burst a healthy node's
+    // backlog is mostly what the kernel would take at once. Hand that over before judging.
+    socket->flush();
+    it = m_sessions.find(socket); // a failed write may have closed it
+    if (it == m_sessions.end() || !isLagging(it->second))
+        return;
+    drop(socket, QStringLiteral("%1 bytes unread, more than --max-node-lag %2: reconnect and catch up from history")
+                     .arg(socket->bytesToWrite())
+                     .arg(m_maxNodeLag));
+}
+
+void BrokerServer::drop(QTcpSocket *socket, const QString &reason)
+{
+    auto it = m_sessions.find(socket);
+    if (it == m_sessions.end())
+        return;
+    const QString name = it->second.name;
+    m_sessions.erase(it);
+    ++m_nodesDropped;
+    // No `refused` frame: it would queue behind the very backlog that is the problem, and
+    // only a reset frees that memory now. The node sees the reset and reconnects.
+    socket->disconnect(this);
+    socket->abort();
+    socket->deleteLater();
+    emit nodeDropped(name, reason);
+}
+
+qint64 BrokerServer::largestBacklog() const
+{
+    qint64 largest = 0;
+    for (const auto &entry : m_sessions)
+        largest = std::max(largest, entry.first->bytesToWrite());
+    return largest;
 }
 
 } // namespace duplex::bus

@@ -23,7 +23,19 @@ BusClient::BusClient(QString nodeName, QByteArray secret, QObject *parent)
 
 void BusClient::connectToBroker(const QHostAddress &address, quint16 port)
 {
-    m_socket->connectToHost(address, port);
+    m_address = address;
+    m_port = port;
+    reconnect();
+}
+
+void BusClient::reconnect()
+{
+    m_failed = true; // the abort below is not news
+    m_socket->abort();
+    m_failed = false;
+    m_ready = false;
+    m_heads.clear();
+    m_socket->connectToHost(m_address, m_port);
 }
 
 qint64 BusClient::publish(const protocol::Event &event)
@@ -93,13 +105,18 @@ void BusClient::handleLine(const QByteArray &line)
             return;
         }
         emit historyReceived(reply);
-    } else if (op == QLatin1String("ready")) {
-        QHash<QString, qint64> heads;
+    } else if (op == QLatin1String("heads") || op == QLatin1String("ready")) {
+        // `heads` lines of a bounded number of channels each, then `ready` (which may
+        // carry heads too).
         const QJsonObject object = frame.value(QStringLiteral("heads")).toObject();
         for (auto it = object.begin(); it != object.end(); ++it)
-            heads.insert(it.key(), it.value().toInteger());
-        m_ready = true;
-        emit ready(heads);
+            m_heads.insert(it.key(), it.value().toInteger());
+        if (op == QLatin1String("ready")) {
+            m_ready = true;
+            const QHash<QString, qint64> heads = std::move(m_heads);
+            m_heads.clear();
+            emit ready(heads);
+        }
     } else if (op == QLatin1String("refused")) {
         fail(QStringLiteral("the broker refused this node: %1").arg(frame.value(QStringLiteral("reason")).toString()));
     } else {
@@ -114,6 +131,10 @@ void BusClient::fail(const QString &reason)
         return;
     m_failed = true;
     m_ready = false;
+    m_heads.clear();
+    // Nothing more is read from a link that failed: whatever follows would be read out of
+    // context. abort() may report the close again; m_failed already says so.
+    m_socket->abort();
     emit failed(reason);
 }
 

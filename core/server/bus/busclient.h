@@ -12,7 +12,9 @@ class QTcpSocket;
 namespace duplex::bus {
 
 // A node's link to the broker: authenticates with the cluster secret, sends events to be
-// sequenced and history requests, and turns the broker's lines into signals.
+// sequenced and history requests, and turns the broker's lines into signals. After
+// `failed` the link is closed; connectToBroker() again starts a new one (refs keep
+// counting up, so a reply to the old link never matches a request of the new one).
 class BusClient final : public QObject
 {
     Q_OBJECT
@@ -22,6 +24,8 @@ public:
     BusClient(QString nodeName, QByteArray secret, QObject *parent = nullptr);
 
     void connectToBroker(const QHostAddress &address, quint16 port);
+    // Connects again to the last address, dropping whatever the old link still held.
+    void reconnect();
     bool isReady() const { return m_ready; }
 
     // Sends an unsequenced event; the broker relays it back with this ref. Returns the ref.
@@ -30,6 +34,7 @@ public:
     qint64 requestHistory(const QString &channel, qint64 since, int limit);
 
 signals:
+    // The handshake is complete: every channel's head at that point of the stream.
     void ready(const QHash<QString, qint64> &heads);
     void failed(const QString &reason);
     void eventReceived(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref);
@@ -48,6 +53,9 @@ private:
     bool m_ready = false;
     bool m_failed = false;
     qint64 m_nextRef = 1;
+    QHostAddress m_address;
+    quint16 m_port = 0;
+    QHash<QString, qint64> m_heads; // from `heads` lines, until `ready`
 };
 
 } // namespace duplex::bus

@@ -1,17 +1,49 @@
 #include "node/channelhub.h"
 
 #include "bus/busclient.h"
+#include "client/backoff.h"
+#include "util/monotonic.h"
+
+#include <QTimer>
+
+#include <algorithm>
 
 namespace duplex::node {
 
-ChannelHub::ChannelHub(QString nodeName, QByteArray secret, int bufferCapacity, QObject *parent)
+namespace {
+// Reconnect delays: the first within 100 ms (a dropped node has events to catch up on),
+// then doubling to 2 s, so a broker that is back is found within 2 s.
+constexpr int kReconnectMinMs = 100;
+constexpr int kReconnectMaxMs = 2000;
+// Events per history request of a re-sync, as a resume asks.
+constexpr int kBackfillSlice = 1000;
+// A reconnect's hello is answered at once by a live broker.
+constexpr int kHandshakeTimeoutMs = 5000;
+} // namespace
+
+ChannelHub::ChannelHub(QString nodeName, QByteArray secret, int bufferCapacity, qint64 bufferBytes,
+                       qint64 bufferTotalBytes, QObject *parent)
     : QObject(parent)
     , m_nodeName(std::move(nodeName))
-    , m_bufferCapacity(bufferCapacity)
     , m_bus(new bus::BusClient(m_nodeName, std::move(secret), this))
+    , m_reconnectTimer(new QTimer(this))
+    , m_handshakeTimer(new QTimer(this))
+    , m_store(bufferCapacity, bufferBytes, bufferTotalBytes)
 {
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, [this] {
+        m_bus->reconnect();
+        m_handshakeTimer->start(kHandshakeTimeoutMs);
+    });
+    // A broker that takes the connection but never answers (stopped, wedged) counts as
+    // gone, so the outage limit still applies.
+    m_handshakeTimer->setSingleShot(true);
+    connect(m_handshakeTimer, &QTimer::timeout, this, [this] {
+        if (!m_linkUp)
+            handleLinkFailed(QStringLiteral("no ready from the broker within %1 ms").arg(kHandshakeTimeoutMs));
+    });
     connect(m_bus, &bus::BusClient::ready, this, &ChannelHub::handleReady);
-    connect(m_bus, &bus::BusClient::failed, this, &ChannelHub::failed);
+    connect(m_bus, &bus::BusClient::failed, this, &ChannelHub::handleLinkFailed);
     connect(m_bus, &bus::BusClient::eventReceived, this, &ChannelHub::handleEvent);
     connect(m_bus, &bus::BusClient::historyReceived, this, &ChannelHub::handleHistory);
 }
@@ -25,17 +57,24 @@ void ChannelHub::connectToBroker(const QHostAddress &address, quint16 port)
 
 bool ChannelHub::isReady() const
 {
-    return m_bus->isReady();
+    return m_linkUp && m_backfills.isEmpty();
 }
 
 qint64 ChannelHub::head(const QString &channel) const
 {
-    auto it = m_logs.constFind(channel);
-    return it == m_logs.cend() ? 0 : it->head();
+    return m_store.head(channel);
 }
 
 void ChannelHub::publish(const protocol::Event &event, SequencedCallback done)
 {
+    if (!m_linkUp) {
+        // Never queued: a publish held here would be acked late or lost with the node;
+        // the client retries with the same id instead.
+        ++m_publishesUnavailable;
+        if (done)
+            done({0, QStringLiteral("the message bus is unavailable: retry with the same id")});
+        return;
+    }
     const qint64 ref = m_bus->publish(event);
     if (done)
         m_pendingPublishes.emplace(ref, std::move(done));
@@ -43,14 +82,11 @@ void ChannelHub::publish(const protocol::Event &event, SequencedCallback done)
 
 bool ChannelHub::readLocal(const QString &channel, qint64 since, int limit, log::ChannelLog::Range *range) const
 {
-    auto it = m_logs.constFind(channel);
-    if (it == m_logs.cend()) {
-        *range = {};
-        return true;
-    }
-    if (!it->covers(since))
+    // A channel never seen covers everything (nothing after since); one whose events were
+    // dropped for room covers only what is after its head.
+    if (!m_store.covers(channel, since))
         return false;
-    *range = it->since(since, limit);
+    *range = m_store.since(channel, since, limit);
     return true;
 }
 
@@ -62,56 +98,187 @@ void ChannelHub::fetchSince(const QString &channel, qint64 since, int limit, Ran
         return;
     }
     ++m_historyRequests;
-    const qint64 ref = m_bus->requestHistory(channel, since, limit);
-    m_pendingHistory.emplace(ref, std::move(done));
+    HistoryRequest request{channel, since, limit, std::move(done)};
+    if (m_linkUp)
+        sendHistoryRequest(std::move(request));
+    else
+        m_queuedHistory.push_back(std::move(request));
+}
+
+void ChannelHub::sendHistoryRequest(HistoryRequest request)
+{
+    const qint64 ref = m_bus->requestHistory(request.channel, request.since, request.limit);
+    m_pendingHistory.emplace(ref, std::move(request));
 }
 
 void ChannelHub::handleReady(const QHash<QString, qint64> &heads)
 {
-    for (auto it = heads.cbegin(); it != heads.cend(); ++it)
-        log(it.key()).resetHead(it.value());
+    const bool rejoined = m_everReady;
+    m_everReady = true;
+    m_linkUp = true;
+    m_attempt = 0;
+    m_handshakeTimer->stop();
+    for (auto it = heads.cbegin(); it != heads.cend(); ++it) {
+        const bool known = m_store.heads().contains(it.key());
+        const qint64 local = m_store.head(it.key());
+        if (!rejoined || !known || local > it.value()) {
+            if (known && local > it.value())
+                qWarning("node %s: the broker's head of %s is %lld, behind this node's %lld: following the broker",
+                         qPrintable(m_nodeName), qPrintable(it.key()), it.value(), local);
+            m_store.resetHead(it.key(), it.value());
+        } else if (local < it.value()) {
+            m_backfills.insert(it.key(), Backfill{it.value(), {}});
+            m_backfillQueue << it.key();
+        }
+    }
+    std::vector<HistoryRequest> queued = std::move(m_queuedHistory);
+    m_queuedHistory.clear();
+    for (HistoryRequest &request : queued)
+        sendHistoryRequest(std::move(request));
     emit ready();
+    if (rejoined && m_backfillQueue.isEmpty())
+        emit resynced();
+    requestNextBackfill();
+}
+
+void ChannelHub::handleLinkFailed(const QString &reason)
+{
+    if (!m_everReady) {
+        // Never joined: the node has nothing to serve (start-up fails as it always did).
+        emit failed(reason);
+        return;
+    }
+    m_handshakeTimer->stop();
+    const qint64 now = util::monotonicMs();
+    if (m_linkUp) {
+        m_linkUp = false;
+        m_outageStartMs = now;
+        // In flight: maybe sequenced, maybe not; unknown until the link is back, so the
+        // client hears "unavailable" now rather than an ack that may never come. A retry
+        // with the same id is what the contract offers.
+        std::unordered_map<qint64, SequencedCallback> pending = std::move(m_pendingPublishes);
+        m_pendingPublishes.clear();
+        for (auto &entry : pending) {
+            ++m_publishesUnavailable;
+            entry.second({0, QStringLiteral("the message bus went away before this was sequenced: retry with the same id")});
+        }
+        // History requests are asked again on the new link.
+        for (auto &entry : m_pendingHistory)
+            m_queuedHistory.push_back(std::move(entry.second));
+        m_pendingHistory.clear();
+        // A re-sync under way starts over from the local heads: held events are not in
+        // the buffer, so the next re-sync fetches them again.
+        m_backfills.clear();
+        m_backfillQueue.clear();
+        m_backfillRef = 0;
+        emit linkLost(reason);
+    }
+    if (now - m_outageStartMs >= m_maxOutageMs) {
+        emit failed(QStringLiteral("no message bus for %1 s: %2").arg(m_maxOutageMs / 1000.0).arg(reason));
+        return;
+    }
+    ++m_reconnects;
+    m_reconnectTimer->start(client::backoffDelayMs(++m_attempt, kReconnectMinMs, kReconnectMaxMs));
 }
 
 void ChannelHub::handleEvent(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref)
 {
     ++m_eventsReceived;
-    log::ChannelLog &channelLog = log(sequenced.event.channel);
-    if (!channelLog.append(sequenced)) {
-        // The bus is one ordered TCP stream, so this means a broker restart or a bug:
-        // say so once and follow the broker's numbering from here.
-        qWarning("node %s: channel %s jumped from seq %lld to %lld", qPrintable(m_nodeName),
-                 qPrintable(sequenced.event.channel), channelLog.head(), sequenced.event.seq);
-        channelLog.resetHead(sequenced.event.seq - 1);
-        channelLog.append(sequenced);
-    }
-    emit eventSequenced(sequenced);
+    auto backfill = m_backfills.find(sequenced.event.channel);
+    if (backfill != m_backfills.end())
+        backfill->held.push_back(sequenced); // after the events being fetched
+    else
+        deliver(sequenced);
     if (origin == m_nodeName) {
         auto pending = m_pendingPublishes.find(ref);
         if (pending != m_pendingPublishes.end()) {
             const SequencedCallback done = std::move(pending->second);
             m_pendingPublishes.erase(pending);
-            done(sequenced.event.seq);
+            done({sequenced.event.seq, {}});
         }
     }
 }
 
+void ChannelHub::deliver(const protocol::Sequenced &sequenced)
+{
+    if (!m_store.append(sequenced)) {
+        // The bus is one ordered TCP stream, so this means a broker restart or a bug:
+        // say so once and follow the broker's numbering from here.
+        const QString &channel = sequenced.event.channel;
+        qWarning("node %s: channel %s jumped from seq %lld to %lld", qPrintable(m_nodeName), qPrintable(channel),
+                 m_store.head(channel), sequenced.event.seq);
+        m_store.resetHead(channel, sequenced.event.seq - 1);
+        m_store.append(sequenced);
+    }
+    emit eventSequenced(sequenced);
+}
+
 void ChannelHub::handleHistory(const bus::HistoryReply &reply)
 {
+    if (m_backfillRef != 0 && reply.ref == m_backfillRef) {
+        m_backfillRef = 0;
+        handleBackfill(reply);
+        return;
+    }
     auto pending = m_pendingHistory.find(reply.ref);
     if (pending == m_pendingHistory.end())
         return;
-    const RangeCallback done = std::move(pending->second);
+    const RangeCallback done = std::move(pending->second.done);
     m_pendingHistory.erase(pending);
     done(reply.range);
 }
 
-log::ChannelLog &ChannelHub::log(const QString &channel)
+void ChannelHub::requestNextBackfill()
 {
-    auto it = m_logs.find(channel);
-    if (it == m_logs.end())
-        it = m_logs.insert(channel, log::ChannelLog(m_bufferCapacity));
-    return *it;
+    if (!m_linkUp || m_backfillRef != 0 || m_backfillQueue.isEmpty())
+        return;
+    const QString &channel = m_backfillQueue.constFirst();
+    m_backfillRef = m_bus->requestHistory(channel, head(channel), kBackfillSlice);
+}
+
+void ChannelHub::handleBackfill(const bus::HistoryReply &reply)
+{
+    auto backfill = m_backfills.find(reply.channel);
+    if (backfill == m_backfills.end())
+        return;
+    const qint64 target = backfill->target;
+    const QString channel = reply.channel;
+    const log::ChannelLog::Range &range = reply.range;
+    // What the broker no longer holds is lost to this node too: say so, then go on after it.
+    // With nothing held and no gap the broker has nothing up to the target either.
+    const qint64 lostTo = range.hasGap() ? std::min(range.gapTo, target)
+                                         : (range.events.empty() ? target : 0);
+    if (lostTo > head(channel)) {
+        const qint64 from = head(channel) + 1;
+        m_store.resetHead(channel, lostTo);
+        emit gapped(channel, from, lostTo);
+    }
+    // head() looked up each time: a surface reacting to an event may add channels.
+    for (const protocol::Sequenced &s : range.events) {
+        if (s.event.seq > target)
+            break; // the rest comes live, held in order
+        if (s.event.seq == head(channel) + 1) {
+            ++m_eventsBackfilled;
+            deliver(s);
+        }
+    }
+    if (head(channel) >= target)
+        finishBackfill(channel);
+    requestNextBackfill();
+}
+
+void ChannelHub::finishBackfill(const QString &channel)
+{
+    auto backfill = m_backfills.find(channel);
+    if (backfill == m_backfills.end())
+        return;
+    const std::vector<protocol::Sequenced> held = std::move(backfill->held);
+    m_backfills.erase(backfill);
+    m_backfillQueue.removeOne(channel);
+    for (const protocol::Sequenced &s : held)
+        deliver(s);
+    if (m_backfills.isEmpty())
+        emit resynced();
 }
 
 } // namespace duplex::node

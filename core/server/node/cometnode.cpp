@@ -266,13 +266,19 @@ void CometNode::publishAndAnswer(const protocol::Event &event, QHttpServerRespon
     const quint64 id = m_nextPublishId++;
     m_publishes.emplace(id, std::make_unique<http::ParkedResponder>(std::move(responder), socket, this,
                                                                     [this, id] { handlePublishGone(id); }));
-    m_hub->publish(event, [this, id, generatedId](qint64 seq) {
+    m_hub->publish(event, [this, id, generatedId](const ChannelHub::PublishOutcome &outcome) {
         auto it = m_publishes.find(id);
         if (it == m_publishes.end())
             return;
         const std::unique_ptr<http::ParkedResponder> parked = std::move(it->second);
         m_publishes.erase(it);
-        if (QHttpServerResponder *r = parked->responder()) {
+        QHttpServerResponder *r = parked->responder();
+        if (r && !outcome.sequenced()) {
+            cometReplyError(*r, Status::ServiceUnavailable, QStringLiteral("unavailable"), outcome.unavailable);
+            return;
+        }
+        if (r) {
+            const qint64 seq = outcome.seq;
             // "seq" first, as the contract writes it; ids are [A-Za-z0-9_.-], no escaping.
             QByteArray json = "{\"seq\":" + QByteArray::number(seq);
             if (!generatedId.isEmpty())

@@ -51,6 +51,7 @@ WebSocketNode::WebSocketNode(ChannelHub *hub, Limits limits, QObject *parent)
 {
     connect(m_server, &QWebSocketServer::newConnection, this, &WebSocketNode::handleWebSocket);
     connect(m_hub, &ChannelHub::eventSequenced, this, &WebSocketNode::handleEventSequenced);
+    connect(m_hub, &ChannelHub::gapped, this, &WebSocketNode::handleGap);
     // Idle connections are pinged so proxies on the path never see them as dead.
     connect(m_pingTimer, &QTimer::timeout, this, &WebSocketNode::pingAll);
     m_pingTimer->start(m_limits.pingIntervalMs);
@@ -236,14 +237,18 @@ void WebSocketNode::handleText(Client *client, const QString &text)
     }
     ++m_publishes;
     const protocol::Event event = protocol::Event::published(client->channel, client->id, parsed.request.data);
-    ChannelHub::SequencedCallback ack;
-    if (!parsed.request.id.isUndefined()) {
-        ack = [this, socket = QPointer<QWebSocket>(client->socket), id = parsed.request.id](qint64 seq) {
-            if (Client *c = socket ? find(socket) : nullptr)
-                sendFrame(c, protocol::Event::ack(id, seq).toJson());
-        };
-    }
-    m_hub->publish(event, std::move(ack));
+    // Acked when it has an id; refused (`unavailable`) whenever it was not sequenced, so a
+    // client never takes silence for success.
+    m_hub->publish(event, [this, socket = QPointer<QWebSocket>(client->socket),
+                           id = parsed.request.id](const ChannelHub::PublishOutcome &outcome) {
+        Client *c = socket ? find(socket) : nullptr;
+        if (!c)
+            return;
+        if (!outcome.sequenced())
+            sendFrame(c, protocol::Event::error(QStringLiteral("unavailable"), outcome.unavailable).toJson());
+        else if (!id.isUndefined())
+            sendFrame(c, protocol::Event::ack(id, outcome.seq).toJson());
+    });
 }
 
 void WebSocketNode::handleDisconnected(QWebSocket *socket)
@@ -283,6 +288,23 @@ void WebSocketNode::handleEventSequenced(const protocol::Sequenced &sequenced)
         Client *client = list[i];
         if (!client->resuming)
             sendEvent(client, sequenced);
+    }
+}
+
+void WebSocketNode::handleGap(const QString &channel, qint64 from, qint64 to)
+{
+    auto subs = m_subscribers.constFind(channel);
+    if (subs == m_subscribers.cend())
+        return;
+    // As a resume says it: a client learns what it missed before what comes after it.
+    // Resuming clients learn it from their own history replies.
+    const std::vector<Client *> &list = subs.value();
+    for (size_t i = 0; i < list.size(); ++i) {
+        Client *client = list[i];
+        if (client->resuming || client->lastSent >= to)
+            continue;
+        sendFrame(client, protocol::Event::gap(channel, std::max(from, client->lastSent + 1), to).toJson());
+        client->lastSent = to;
     }
 }
 

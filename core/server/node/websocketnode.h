@@ -81,6 +81,7 @@ private:
     void handleText(Client *client, const QString &text);
     void handleDisconnected(QWebSocket *socket);
     void handleEventSequenced(const protocol::Sequenced &sequenced);
+    void handleGap(const QString &channel, qint64 from, qint64 to);
     void continueResume(QWebSocket *socket);
     void sendEvent(Client *client, const protocol::Sequenced &sequenced);
     void sendFrame(Client *client, const QByteArray &json);
