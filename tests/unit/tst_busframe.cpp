@@ -153,6 +153,14 @@ void addEventLayouts()
     QTest::newRow("a field after the event") << prefix + s.json + R"(,"extra":{"a":1}})" << s.json;
     QTest::newRow("spaces between the fields")
         << R"({"op": "event", "origin": "ws-1", "ref": 3, "event": )" + s.json + " }" << s.json;
+    // The invariant fuzz_busline checks (the JSON a node hands its clients reads back as the
+    // event it decoded) did not hold here: with the broker's prefix, four distinct keys and a closing
+    // brace, the bytes after the prefix were taken for the event even when a repeated key
+    // followed it; clients would have been sent those bytes (not one event, or another
+    // event than the one the parser kept, the last).
+    const Sequenced other = sequenced(5, QStringLiteral("other"));
+    QTest::newRow("the event key repeated") << prefix + other.json + R"(,"event":)" + s.json + '}' << s.json;
+    QTest::newRow("the origin repeated after the event") << prefix + s.json + R"(,"origin":"ws-1"})" << s.json;
 }
 
 } // namespace
