@@ -4,7 +4,9 @@
 // the bound; decodeEvent and decodeHistory never crash, and what they accept is sound: a
 // relayed event is sequenced, and the JSON a node will send to every client (spliced from
 // the line) is one JSON object that reads back as the decoded event. Accepted frames
-// round-trip through encodeEventLine / encodeHistoryLine.
+// round-trip through encodeEventLine / encodeHistoryLine. What the broker reads from nodes
+// (decodePublish, decodeHistoryRequest) is sound too: a publish it accepts becomes an event
+// that reads back, relayed and inside a history reply.
 #include "fuzzcheck.h"
 
 #include "bus/busframe.h"
@@ -80,6 +82,47 @@ void checkHistory(const QJsonObject &frame)
         FUZZ_CHECK(back.range.events[i].json == reply.range.events[i].json, "a history event changed on the way");
 }
 
+// What the broker reads from a node: a publish it sequences must give an event every node
+// and client can read back, alone and inside a history reply.
+void checkPublish(const QJsonObject &frame)
+{
+    PublishFrame publish;
+    if (!decodePublish(frame, &publish))
+        return;
+    const protocol::Event &event = publish.event;
+    FUZZ_CHECK(event.isSequenced() && isName(event.channel) && !event.clientId.isEmpty(),
+               "accepted a publish without a sequenced type, a channel or a client");
+    FUZZ_CHECK(event.type != protocol::EventType::Join || !event.transport.isEmpty(), "accepted a join without a transport");
+
+    log::ChannelLog log(4);
+    const protocol::Sequenced &sequenced = log.sequence(event);
+    const protocol::EventParse back = protocol::parseEvent(sequenced.json);
+    FUZZ_CHECK(back.status == protocol::EventParse::Status::Ok, "the broker sequenced an event nobody can read");
+    FUZZ_CHECK(back.event.toJson() == sequenced.json, "a sequenced event reads back as another");
+    const QByteArray relayed = encodeEventLine(sequenced, QStringLiteral("ws-1"), publish.ref);
+    RelayedEvent relayedBack;
+    QString error;
+    const QByteArray relayedLine = relayed.left(relayed.size() - 1);
+    FUZZ_CHECK(decodeEvent(relayedLine, frameOf(relayedLine), &relayedBack, &error), "a relayed publish does not decode");
+    const QByteArray history = encodeHistoryLine(1, event.channel, log.head(), log.since(0));
+    HistoryReply reply;
+    FUZZ_CHECK(decodeHistory(frameOf(history.left(history.size() - 1)), &reply, &error) && reply.range.events.size() == 1,
+               "a history reply holding a published event does not decode");
+}
+
+void checkHistoryRequest(const QJsonObject &frame)
+{
+    HistoryRequest request;
+    if (!decodeHistoryRequest(frame, &request))
+        return;
+    FUZZ_CHECK(isName(request.channel) && request.since >= 0 && request.limit > 0, "accepted a malformed history request");
+    log::ChannelLog log(8);
+    for (int i = 0; i < 3; ++i)
+        log.sequence(protocol::Event::leave(request.channel, QStringLiteral("c1")));
+    const log::ChannelLog::Range range = log.since(request.since, request.limit);
+    FUZZ_CHECK(qint64(range.events.size()) <= request.limit, "more events than the request's limit");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -113,6 +156,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const QJsonObject frame = frameOf(read.line);
         checkEvent(read.line, frame);
         checkHistory(frame);
+        checkPublish(frame);
+        checkHistoryRequest(frame);
     }
     return 0;
 }

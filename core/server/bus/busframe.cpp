@@ -153,4 +153,36 @@ bool decodeHistory(const QJsonObject &frame, HistoryReply *reply, QString *error
     return true;
 }
 
+bool decodePublish(const QJsonObject &frame, PublishFrame *publish)
+{
+    publish->ref = frame.value(QStringLiteral("ref")).toInteger(0);
+    const QJsonObject object = frame.value(QStringLiteral("event")).toObject();
+    protocol::Event &event = publish->event;
+    event = {};
+    event.channel = object.value(QStringLiteral("channel")).toString();
+    const QString type = object.value(QStringLiteral("type")).toString();
+    bool ok = protocol::isValidChannel(event.channel) && protocol::eventTypeFromName(type, &event.type)
+        && event.isSequenced();
+    if (ok && event.type == protocol::EventType::Message) {
+        event.clientId = object.value(QStringLiteral("from")).toString();
+        event.data = object.value(QStringLiteral("data"));
+        ok = !event.clientId.isEmpty() && object.contains(QStringLiteral("data"));
+    } else if (ok) {
+        event.clientId = object.value(QStringLiteral("clientId")).toString();
+        event.transport = object.value(QStringLiteral("transport")).toString();
+        ok = !event.clientId.isEmpty()
+            && (event.type == protocol::EventType::Leave || !event.transport.isEmpty());
+    }
+    return ok;
+}
+
+bool decodeHistoryRequest(const QJsonObject &frame, HistoryRequest *request)
+{
+    request->ref = frame.value(QStringLiteral("ref")).toInteger(0);
+    request->channel = frame.value(QStringLiteral("channel")).toString();
+    request->since = frame.value(QStringLiteral("since")).toInteger(-1);
+    request->limit = frame.value(QStringLiteral("limit")).toInt(1000);
+    return protocol::isValidChannel(request->channel) && request->since >= 0 && request->limit > 0;
+}
+
 } // namespace duplex::bus
