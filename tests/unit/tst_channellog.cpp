@@ -227,6 +227,11 @@ void TestChannelLog::since_data()
     QTest::newRow("untrimmed-inside") << 100 << 10 << qint64(3) << all << qint64(0) << qint64(0) << seqRange(4, 10) << false;
     QTest::newRow("untrimmed-limit") << 100 << 10 << qint64(0) << 4 << qint64(0) << qint64(0) << seqRange(1, 4) << true;
     QTest::newRow("empty-log") << 5 << 0 << qint64(0) << all << qint64(0) << qint64(0) << QList<qint64>() << false;
+    // Found by fuzz_channellog: since -1 gave the gap 0..5, which hasGap() reads as none.
+    // Seqs start at 1: a negative since asks what 0 asks.
+    QTest::newRow("since-minus-1-trimmed") << 5 << 10 << qint64(-1) << all << qint64(1) << qint64(5) << seqRange(6, 10) << false;
+    QTest::newRow("since-minus-1-untrimmed") << 100 << 10 << qint64(-1) << all << qint64(0) << qint64(0) << seqRange(1, 10) << false;
+    QTest::newRow("since-very-negative") << 5 << 10 << std::numeric_limits<qint64>::min() << all << qint64(1) << qint64(5) << seqRange(6, 10) << false;
 }
 
 void TestChannelLog::since()
@@ -249,7 +254,7 @@ void TestChannelLog::since()
     QCOMPARE(r.more, more);
     // Gap and events together leave no hole: the first event follows the gap or `since`.
     if (!seqs.isEmpty())
-        QCOMPARE(seqs.first(), (r.hasGap() ? r.gapTo : since) + 1);
+        QCOMPARE(seqs.first(), (r.hasGap() ? r.gapTo : std::max<qint64>(since, 0)) + 1);
 }
 
 void TestChannelLog::covers_data()
@@ -264,6 +269,8 @@ void TestChannelLog::covers_data()
     QTest::newRow("inside") << qint64(8) << true;
     QTest::newRow("head") << qint64(10) << true;
     QTest::newRow("past-head") << qint64(50) << true;
+    QTest::newRow("minus-1") << qint64(-1) << false;
+    QTest::newRow("int64-max") << std::numeric_limits<qint64>::max() << true;
 }
 
 void TestChannelLog::covers()

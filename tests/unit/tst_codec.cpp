@@ -735,6 +735,14 @@ void TestCodec::fastMatchesFull_data()
     QTest::newRow("join-bad-channel") << QByteArray(R"({"type":"join","channel":"a b","seq":4,"clientId":"c1"})") << false;
     QTest::newRow("join-truncated") << QByteArray(R"({"type":"join","channel":"main","seq":4,"clientId":"c1")") << false;
     QTest::newRow("not-json") << QByteArray("join") << false;
+    // Found by fuzz_events: the fast path read fields by searching for their keys, so it
+    // accepted broken JSON, and read other numbers than the parser.
+    QTest::newRow("fuzz-key-inside-garbage") << QByteArray(R"({"type":"join","channel":"main","seq":5,"clientId":"c1",""ts":transport":"websocket"})") << false;
+    QTest::newRow("join-fraction-seq") << QByteArray(R"({"type":"join","channel":"main","seq":5.5,"clientId":"c1","transport":"ws"})") << false;
+    QTest::newRow("join-exponent-seq") << QByteArray(R"({"type":"join","channel":"main","seq":5e1,"clientId":"c1","transport":"ws"})") << true;
+    QTest::newRow("join-17-digit-seq") << QByteArray(R"({"type":"join","channel":"main","seq":12345678901234567,"clientId":"c1","transport":"ws"})") << false;
+    QTest::newRow("join-repeated-seq") << QByteArray(R"({"type":"join","channel":"main","seq":5,"clientId":"c1","transport":"ws","seq":6})") << true;
+    QTest::newRow("leave-trailing-garbage") << QByteArray(R"({"type":"leave","channel":"main","seq":5,"clientId":"c1"}})") << false;
 }
 
 void TestCodec::fastMatchesFull()

@@ -10,6 +10,8 @@
 #include <QRegularExpression>
 #include <QUrlQuery>
 
+#include <cstring>
+
 
 namespace duplex::protocol {
 
@@ -280,48 +282,81 @@ EventListParse parseEventList(QIODevice *device)
 
 namespace {
 
-// The digits after `key` in `text`, or -1.
-qint64 digitsAfter(const QByteArray &text, const char *key)
+// A cursor over a join or leave event laid out exactly as Event::toJson() writes it. Each
+// step accepts only what that writer produces for a valid event, so whatever it reads is
+// what the JSON parser would read; anything else sends the text to the parser.
+class PresenceReader
 {
-    const int at = int(text.indexOf(key));
-    if (at < 0)
-        return -1;
-    int i = at + int(qstrlen(key));
-    const int start = i;
-    qint64 value = 0;
-    for (; i < text.size() && text.at(i) >= '0' && text.at(i) <= '9' && i - start < 16; ++i)
-        value = value * 10 + (text.at(i) - '0');
-    return i > start ? value : -1;
-}
+public:
+    explicit PresenceReader(const QByteArray &text) : m_text(text) {}
 
-// The characters between `key` and the next '"' in `text`, or null.
-QString textAfter(const QByteArray &text, const char *key)
-{
-    const int at = int(text.indexOf(key));
-    if (at < 0)
-        return {};
-    const int start = at + int(qstrlen(key));
-    const int end = int(text.indexOf('"', start));
-    return end < 0 ? QString() : QString::fromUtf8(text.mid(start, end - start));
-}
+    bool literal(const char *expected)
+    {
+        const qsizetype length = qsizetype(qstrlen(expected));
+        if (m_text.size() - m_pos < length || std::memcmp(m_text.constData() + m_pos, expected, size_t(length)) != 0)
+            return false;
+        m_pos += length;
+        return true;
+    }
 
-// A join or leave event exactly as Event::toJson() writes it, read by position.
+    // A name ([A-Za-z0-9_.-]{1,64}, so no escapes) and its closing quote.
+    bool name(QString *out)
+    {
+        const qsizetype start = m_pos;
+        while (m_pos < m_text.size() && m_pos - start <= 64 && isNameChar(m_text.at(m_pos)))
+            ++m_pos;
+        const qsizetype length = m_pos - start;
+        if (length < 1 || length > 64 || !literal("\""))
+            return false;
+        *out = QString::fromLatin1(m_text.constData() + start, length);
+        return true;
+    }
+
+    // A seq as the writer prints it: 1 to 2^53, no sign, no leading zero, no fraction.
+    bool seq(qint64 *out)
+    {
+        const qsizetype start = m_pos;
+        qint64 value = 0;
+        while (m_pos < m_text.size() && m_text.at(m_pos) >= '0' && m_text.at(m_pos) <= '9' && m_pos - start < 16)
+            value = value * 10 + (m_text.at(m_pos++) - '0');
+        if (m_pos == start || m_text.at(start) == '0' || value > (qint64(1) << 53))
+            return false;
+        *out = value;
+        return true;
+    }
+
+    bool atEnd() const { return m_pos == m_text.size(); }
+
+private:
+    static bool isNameChar(char c)
+    {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    }
+
+    const QByteArray &m_text;
+    qsizetype m_pos = 0;
+};
+
+// A join or leave event exactly as Event::toJson() writes it, read by position:
+// {"type":"join","channel":"C","seq":N,"clientId":"X","transport":"T"} or the leave
+// without its transport. Field order, spacing, escapes, extra fields or trailing bytes
+// other than that are left to the parser.
 bool readPresence(const QByteArray &utf8, Event *event)
 {
-    const bool isJoin = utf8.startsWith("{\"type\":\"join\",");
-    if (!isJoin && !utf8.startsWith("{\"type\":\"leave\","))
-        return false;
-    // Escapes or nesting mean somebody else's writer: leave those to the parser.
-    if (utf8.contains('\\') || utf8.indexOf('{', 1) >= 0 || !utf8.endsWith('}'))
-        return false;
+    PresenceReader r(utf8);
     Event e;
-    e.type = isJoin ? EventType::Join : EventType::Leave;
-    e.seq = digitsAfter(utf8, "\"seq\":");
-    e.channel = textAfter(utf8, "\"channel\":\"");
-    e.clientId = textAfter(utf8, "\"clientId\":\"");
-    if (isJoin)
-        e.transport = textAfter(utf8, "\"transport\":\"");
-    if (e.seq < 1 || !isValidChannel(e.channel) || !isValidClientId(e.clientId))
+    if (r.literal(R"({"type":"join","channel":")"))
+        e.type = EventType::Join;
+    else if (r.literal(R"({"type":"leave","channel":")"))
+        e.type = EventType::Leave;
+    else
+        return false;
+    if (!r.name(&e.channel) || !r.literal(R"(,"seq":)") || !r.seq(&e.seq) || !r.literal(R"(,"clientId":")")
+        || !r.name(&e.clientId))
+        return false;
+    if (e.type == EventType::Join && (!r.literal(R"(,"transport":")") || !r.name(&e.transport)))
+        return false;
+    if (!r.literal("}") || !r.atEnd())
         return false;
     *event = std::move(e);
     return true;

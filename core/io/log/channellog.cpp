@@ -41,6 +41,9 @@ bool ChannelLog::append(const protocol::Sequenced &sequenced)
 ChannelLog::Range ChannelLog::since(qint64 since, int limit) const
 {
     Range range;
+    // Without this, since -1 would report the missing events as a gap from 0 to
+    // firstHeld() - 1, and a gap from 0 reads as none (found by fuzz_channellog).
+    since = std::max<qint64>(since, 0);
     if (since >= m_head)
         return range;
     const qint64 first = firstHeld();

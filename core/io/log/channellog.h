@@ -2,6 +2,7 @@
 
 #include "protocol/event.h"
 
+#include <algorithm>
 #include <deque>
 #include <limits>
 #include <vector>
@@ -48,11 +49,13 @@ public:
     // else is refused (false) so a reader never sees a silent hole.
     bool append(const protocol::Sequenced &sequenced);
 
-    // Holds every event with seq > `since`? True also when there is none.
-    bool covers(qint64 since) const { return since + 1 >= firstHeld(); }
+    // Holds every event with seq > `since`? True also when there is none. Seqs start at
+    // 1, so a negative `since` asks what 0 asks (as in since()); no overflow at the top.
+    bool covers(qint64 since) const { return std::max<qint64>(since, 0) >= firstHeld() - 1; }
 
     // Every held event with seq > `since`, oldest first, at most `limit` of them,
-    // preceded by the gap of events that are no longer held.
+    // preceded by the gap of events that are no longer held. A negative `since` is 0:
+    // a gap never starts below seq 1 (gapFrom 0 means no gap).
     Range since(qint64 since, int limit = std::numeric_limits<int>::max()) const;
 
     // Forgets the oldest held event, if any, whatever the bounds (a bound over many

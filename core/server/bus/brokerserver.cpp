@@ -211,28 +211,14 @@ void BrokerServer::handleHello(Session &session, const QJsonObject &frame)
 
 void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
 {
-    const qint64 ref = frame.value(QStringLiteral("ref")).toInteger(0);
-    const QJsonObject object = frame.value(QStringLiteral("event")).toObject();
-    protocol::Event event;
-    event.channel = object.value(QStringLiteral("channel")).toString();
-    const QString type = object.value(QStringLiteral("type")).toString();
-    bool ok = protocol::isValidChannel(event.channel) && protocol::eventTypeFromName(type, &event.type)
-        && event.isSequenced();
-    if (ok && event.type == protocol::EventType::Message) {
-        event.clientId = object.value(QStringLiteral("from")).toString();
-        event.data = object.value(QStringLiteral("data"));
-        ok = !event.clientId.isEmpty() && object.contains(QStringLiteral("data"));
-    } else if (ok) {
-        event.clientId = object.value(QStringLiteral("clientId")).toString();
-        event.transport = object.value(QStringLiteral("transport")).toString();
-        ok = !event.clientId.isEmpty()
-            && (event.type == protocol::EventType::Leave || !event.transport.isEmpty());
-    }
-    if (!ok) {
+    PublishFrame publish;
+    if (!decodePublish(frame, &publish)) {
         ++m_framesRejected;
-        qWarning("broker: node %s published a malformed event (ref %lld)", qPrintable(session.name), ref);
+        qWarning("broker: node %s published a malformed event (ref %lld)", qPrintable(session.name), publish.ref);
         return;
     }
+    const qint64 ref = publish.ref;
+    protocol::Event &event = publish.event;
     event.ts = QDateTime::currentMSecsSinceEpoch();
     const protocol::Sequenced sequenced = m_history.sequence(std::move(event));
     ++m_eventsSequenced;
@@ -254,16 +240,13 @@ void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
 
 void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
 {
-    const qint64 ref = frame.value(QStringLiteral("ref")).toInteger(0);
-    const QString name = frame.value(QStringLiteral("channel")).toString();
-    const qint64 since = frame.value(QStringLiteral("since")).toInteger(-1);
-    const int limit = frame.value(QStringLiteral("limit")).toInt(1000);
-    if (!protocol::isValidChannel(name) || since < 0 || limit <= 0) {
+    HistoryRequest request;
+    if (!decodeHistoryRequest(frame, &request)) {
         ++m_framesRejected;
         qWarning("broker: node %s sent a malformed history request", qPrintable(session.name));
         return;
     }
-    log::ChannelLog::Range range = m_history.since(name, since, limit);
+    log::ChannelLog::Range range = m_history.since(request.channel, request.since, request.limit);
     // Keep a reply line bounded in bytes too: a client asks again from where it ends. A
     // quarter of the lag bound at most, so one reply never gets its reader dropped.
     const qint64 replyBytes = std::min(kHistoryReplyBytes, m_maxNodeLag / 4);
@@ -276,7 +259,7 @@ void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
             break;
         }
     }
-    const QByteArray line = encodeHistoryLine(ref, name, m_history.head(name), range);
+    const QByteArray line = encodeHistoryLine(request.ref, request.channel, m_history.head(request.channel), range);
     QTcpSocket *socket = session.socket;
     socket->write(line);
     m_bytesOut += quint64(line.size());

@@ -43,6 +43,37 @@ QByteArray eventLinePrefix(const QString &origin, qint64 ref)
     return R"({"op":"event","origin":")" + origin.toUtf8() + R"(","ref":)" + QByteArray::number(ref)
         + R"(,"event":)";
 }
+
+// Whether `json` (taken from valid JSON) is exactly one object: it opens with '{' and the
+// brace that closes it is its last byte. A line with a repeated key after the event
+// (`…,"event":{…},"event":{…}}`) has the prefix and the closing brace too, but the
+// bytes between them are more than the event the parser kept.
+bool isOneObject(QByteArrayView json)
+{
+    if (json.isEmpty() || json.front() != '{')
+        return false;
+    int depth = 0;
+    bool inString = false;
+    bool escaped = false;
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const char c = json[i];
+        if (inString) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            return i == json.size() - 1;
+        }
+    }
+    return false;
+}
 } // namespace
 
 QByteArray encodeEventLine(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref)
@@ -63,11 +94,15 @@ bool decodeEvent(const QByteArray &line, const QJsonObject &frame, RelayedEvent 
     }
     relayed->origin = frame.value(QStringLiteral("origin")).toString();
     relayed->ref = frame.value(QStringLiteral("ref")).toInteger();
-    // The line is valid JSON: with encodeEventLine()'s prefix and no field but its four,
-    // the event is everything between the prefix and the closing brace.
+    // The line is valid JSON: with encodeEventLine()'s prefix, no field but its four and
+    // one object after the prefix, the event is everything between the prefix and the
+    // closing brace.
     const QByteArray prefix = eventLinePrefix(relayed->origin, relayed->ref);
-    if (frame.size() == 4 && line.startsWith(prefix) && line.endsWith('}'))
-        relayed->sequenced = {parsed.event, line.mid(prefix.size(), line.size() - prefix.size() - 1)};
+    const QByteArrayView event = frame.size() == 4 && line.startsWith(prefix) && line.endsWith('}')
+        ? QByteArrayView(line).sliced(prefix.size(), line.size() - prefix.size() - 1)
+        : QByteArrayView();
+    if (isOneObject(event))
+        relayed->sequenced = {parsed.event, event.toByteArray()};
     else
         relayed->sequenced = protocol::Sequenced::from(parsed.event);
     return true;
@@ -116,6 +151,38 @@ bool decodeHistory(const QJsonObject &frame, HistoryReply *reply, QString *error
         reply->range.events.push_back(protocol::Sequenced::from(parsed.event));
     }
     return true;
+}
+
+bool decodePublish(const QJsonObject &frame, PublishFrame *publish)
+{
+    publish->ref = frame.value(QStringLiteral("ref")).toInteger(0);
+    const QJsonObject object = frame.value(QStringLiteral("event")).toObject();
+    protocol::Event &event = publish->event;
+    event = {};
+    event.channel = object.value(QStringLiteral("channel")).toString();
+    const QString type = object.value(QStringLiteral("type")).toString();
+    bool ok = protocol::isValidChannel(event.channel) && protocol::eventTypeFromName(type, &event.type)
+        && event.isSequenced();
+    if (ok && event.type == protocol::EventType::Message) {
+        event.clientId = object.value(QStringLiteral("from")).toString();
+        event.data = object.value(QStringLiteral("data"));
+        ok = !event.clientId.isEmpty() && object.contains(QStringLiteral("data"));
+    } else if (ok) {
+        event.clientId = object.value(QStringLiteral("clientId")).toString();
+        event.transport = object.value(QStringLiteral("transport")).toString();
+        ok = !event.clientId.isEmpty()
+            && (event.type == protocol::EventType::Leave || !event.transport.isEmpty());
+    }
+    return ok;
+}
+
+bool decodeHistoryRequest(const QJsonObject &frame, HistoryRequest *request)
+{
+    request->ref = frame.value(QStringLiteral("ref")).toInteger(0);
+    request->channel = frame.value(QStringLiteral("channel")).toString();
+    request->since = frame.value(QStringLiteral("since")).toInteger(-1);
+    request->limit = frame.value(QStringLiteral("limit")).toInt(1000);
+    return protocol::isValidChannel(request->channel) && request->since >= 0 && request->limit > 0;
 }
 
 } // namespace duplex::bus

@@ -60,4 +60,28 @@ struct HistoryReply
 // Reads a history frame; false (with *error) when it is malformed.
 bool decodeHistory(const QJsonObject &frame, HistoryReply *reply, QString *error);
 
+// What a node asks the broker, read by the broker (a value, so tests and fuzz_busline feed
+// it bytes):
+// a publish: the event to sequence (a message with `from` and `data`, or a join or leave
+// with `clientId`, and a join's `transport`) and the node's `ref`, echoed in the relay.
+struct PublishFrame
+{
+    qint64 ref = 0;
+    protocol::Event event; // without seq and ts: the broker gives them
+};
+// Reads a publish frame; false when its event is malformed (`ref` is read either way).
+bool decodePublish(const QJsonObject &frame, PublishFrame *publish);
+
+// a history request: every event of `channel` after `since`, at most `limit` of them.
+struct HistoryRequest
+{
+    qint64 ref = 0;
+    QString channel;
+    qint64 since = -1;
+    int limit = 1000;
+};
+// Reads a history request; false when the channel is invalid, since negative or limit not
+// positive.
+bool decodeHistoryRequest(const QJsonObject &frame, HistoryRequest *request);
+
 } // namespace duplex::bus
