@@ -2,6 +2,7 @@
 // sends what a hostile or broken client would and checks the answer the contract and
 // docs/PROTOCOL.md give, that no process of the cluster died, and that a bystander on the
 // same channel received every good event exactly once and nothing else.
+#include "client/httpconnection.h"
 #include "control/cluster.h"
 #include "httpcall.h"
 #include "protocol/inputpolicy.h"
@@ -17,6 +18,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <functional>
 #include <memory>
 
 using duplex::control::Cluster;
@@ -56,6 +58,29 @@ QByteArray pingFrame()
     return QByteArray("\x89\xfd\0\0\0\0", 6) + QByteArray(125, 'p'); // mask 0: the payload as is
 }
 
+// Sends `count` requests, target(i) each, on 32 keep-alive connections through nginx at
+// once (each sends its share one after another), and counts the answers by status (0: no
+// answer or a transport error).
+QMap<int, int> sendMany(quint16 port, const QByteArray &method, int count, const std::function<QByteArray(int)> &target)
+{
+    constexpr int kConnections = 32;
+    std::vector<std::unique_ptr<duplex::client::HttpConnection>> connections;
+    for (int c = 0; c < kConnections; ++c)
+        connections.push_back(std::make_unique<duplex::client::HttpConnection>(QStringLiteral("127.0.0.1"), port));
+    QMap<int, int> statuses;
+    int answered = 0;
+    for (int i = 0; i < count; ++i) {
+        connections[size_t(i % kConnections)]->request(method, target(i), method == "POST" ? QByteArray("x") : QByteArray(),
+                                                       {}, 30000, [&](const duplex::client::HttpResult &r) {
+                                                           ++statuses[r.status];
+                                                           ++answered;
+                                                       });
+    }
+    QTest::qWaitFor([&] { return answered == count; }, 240000);
+    statuses[0] += count - answered;
+    return statuses;
+}
+
 } // namespace
 
 class TestHostile final : public QObject
@@ -87,6 +112,11 @@ private slots:
     void cometNewClientsPerAddressAreLimited();
     void nginxCannotBeToldAnotherAddress();
     void fullNodesRefuseWithRetry();
+    void staticTraversalThroughNginx_data();
+    void staticTraversalThroughNginx();
+    void tenThousandChannelsFromOneClient();
+    // Last: it leaves the Comet node full of clients for twice the hold time.
+    void twentyThousandCometClientIds();
 
 private:
     quint16 port() const { return m_cluster->port(); }
@@ -295,6 +325,8 @@ void TestHostile::webSocketQuery_data()
     QTest::newRow("since-past-2^53") << QStringLiteral("channel=h-q&since=9007199254740993") << QStringLiteral("bad_request");
     QTest::newRow("clientId-space") << QStringLiteral("channel=h-q&clientId=a%20b") << QStringLiteral("bad_request");
     QTest::newRow("presence-maybe") << QStringLiteral("channel=h-q&presence=maybe") << QStringLiteral("bad_request");
+    QTest::newRow("channel-twice") << QStringLiteral("channel=h-q&channel=other") << QStringLiteral("bad_request");
+    QTest::newRow("since-twice") << QStringLiteral("channel=h-q&since=1&since=0") << QStringLiteral("bad_request");
 }
 
 void TestHostile::webSocketQuery()
@@ -324,6 +356,11 @@ void TestHostile::cometQuery_data()
     QTest::newRow("subscribe-clientId-long") << ("/xhr/subscribe?channel=h-q&since=0&clientId=" + QByteArray(65, 'i'))
                                              << QStringLiteral("bad_request");
     QTest::newRow("publish-channel-traversal") << QByteArray("/xhr/publish?channel=..%2F..") << QStringLiteral("bad_channel");
+    // nginx balances on the first clientId; a second one must not reach another session.
+    QTest::newRow("subscribe-clientId-twice") << QByteArray("/xhr/subscribe?channel=h-q&clientId=a1&clientId=b2&since=0")
+                                              << QStringLiteral("bad_request");
+    QTest::newRow("publish-channel-twice") << QByteArray("/xhr/publish?channel=h-q&channel=h-other")
+                                           << QStringLiteral("bad_request");
 }
 
 void TestHostile::cometQuery()
@@ -626,6 +663,83 @@ void TestHostile::fullNodesRefuseWithRetry()
     QCOMPARE(QJsonDocument::fromJson(third.body).object().value(QStringLiteral("code")).toString(),
              QStringLiteral("unavailable"));
     QVERIFY(stopTestCluster(small.get()));
+}
+
+void TestHostile::staticTraversalThroughNginx_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::newRow("dot-dot") << QByteArray("/../../../../etc/passwd");
+    QTest::newRow("encoded dots") << QByteArray("/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd");
+    QTest::newRow("encoded slashes") << QByteArray("/..%2f..%2f..%2f..%2fetc%2fpasswd");
+    QTest::newRow("double encoded") << QByteArray("/%252e%252e/%252e%252e/etc/passwd");
+    QTest::newRow("backslashes") << QByteArray("/..%5c..%5c..%5cetc%5cpasswd");
+    QTest::newRow("nul byte") << QByteArray("/index.html%00/../../etc/passwd");
+}
+
+void TestHostile::staticTraversalThroughNginx()
+{
+    QFETCH(QByteArray, target);
+    const duplex::client::HttpResult r = httpCall(port(), "GET", target);
+    QVERIFY2(r.status != 0, qPrintable(r.error));
+    QVERIFY2(!r.body.contains("root:"), r.body.left(200).constData());
+    QVERIFY2(r.status == 400 || r.status == 404, qPrintable(QString::number(r.status)));
+    QString why;
+    QVERIFY2(clusterIntact(&why), qPrintable(why));
+}
+
+void TestHostile::tenThousandChannelsFromOneClient()
+{
+    // One client names 10,000 channels, one publish each (a clientId each, so the rate
+    // limit per client does not stop it): the broker's memory grows by what 10,000 small
+    // histories take and no more, and everyone else is served throughout.
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-many"))));
+    const qint64 brokerPid = node(duplex::util::Role::Broker)->pid;
+    const qint64 rssBefore = duplex::util::residentBytes(brokerPid);
+    const double channelsBefore = metric(duplex::util::Role::Broker, "duplex_channels");
+    const int count = 10000;
+    const QMap<int, int> statuses = sendMany(port(), "POST", count, [](int i) {
+        return "/xhr/publish?channel=h-many-" + QByteArray::number(i) + "&clientId=mc-" + QByteArray::number(i);
+    });
+    QVERIFY2(statuses.value(200) == count, qPrintable(QStringLiteral("%1 of %2 answered 200").arg(statuses.value(200)).arg(count)));
+    QCOMPARE(metric(duplex::util::Role::Broker, "duplex_channels"), channelsBefore + count);
+    const qint64 grown = duplex::util::residentBytes(brokerPid) - rssBefore;
+    qInfo("broker RSS grew %.1f MiB for %d channels", double(grown) / (1 << 20), count);
+    // About 2 KiB a channel (its name, head, one event, parsed and as JSON, the log's
+    // deque): 10,000 fit in 64 MiB many times over.
+    QVERIFY2(grown < 64 * 1024 * 1024, qPrintable(QString::number(grown)));
+    QString why;
+    QVERIFY2(unharmed(bystander, QStringLiteral("h-many"), 1, &why), qPrintable(why));
+}
+
+void TestHostile::twentyThousandCometClientIds()
+{
+    // 20,000 polls, each with a clientId the node has never seen, from loopback (not rate
+    // limited per address): the node knows at most --max-connections (10,000) clients and
+    // answers the rest 503 unavailable, and its memory stays bounded.
+    const QByteArray channel = "h-ids";
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-ids"))));
+    bystander.send(QStringLiteral("first")); // so each poll at since=0 is answered at once
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 1, 5000);
+    const qint64 cometPid = node(duplex::util::Role::Comet)->pid;
+    const qint64 rssBefore = duplex::util::residentBytes(cometPid);
+    const int count = 20000;
+    const QMap<int, int> statuses = sendMany(port(), "GET", count, [&](int i) {
+        return "/xhr/subscribe?presence=0&since=0&channel=" + channel + "&clientId=id-" + QByteArray::number(i);
+    });
+    QCOMPARE(statuses.value(200) + statuses.value(503), count);
+    // More than 10,000 may be answered: a client that stops polling is forgotten after
+    // twice the hold time (50 s), which frees its place, and this run can take that long.
+    QVERIFY2(statuses.value(503) > 0,
+             qPrintable(QStringLiteral("%1 answered, none refused").arg(statuses.value(200))));
+    QVERIFY(metric(duplex::util::Role::Comet, "duplex_connections") <= 10000.0);
+    const qint64 grown = duplex::util::residentBytes(cometPid) - rssBefore;
+    qInfo("Comet node RSS grew %.1f MiB for %d clients (%d refused)", double(grown) / (1 << 20), statuses.value(200),
+          statuses.value(503));
+    QVERIFY2(grown < 128 * 1024 * 1024, qPrintable(QString::number(grown)));
+    QString why;
+    QVERIFY2(unharmed(bystander, QStringLiteral("h-ids"), 2, &why), qPrintable(why));
 }
 
 QTEST_GUILESS_MAIN(TestHostile)

@@ -673,6 +673,12 @@ void TestCodec::subscribeQuery_data()
     QTest::newRow("clientId-empty") << "clientId=" << S::BadClientId << "" << "" << qint64(0) << "bad_request";
     QTest::newRow("clientId-too-long") << ("clientId=" + QString(65, QLatin1Char('i'))) << S::BadClientId << "" << ""
                                        << qint64(0) << "bad_request";
+    QTest::newRow("channel-twice") << "channel=a&channel=b" << S::Duplicate << "" << "" << qint64(0) << "bad_request";
+    QTest::newRow("channel-twice-same") << "channel=a&channel=a" << S::Duplicate << "" << "" << qint64(0) << "bad_request";
+    QTest::newRow("clientId-twice") << "clientId=a&since=1&clientId=b" << S::Duplicate << "" << "" << qint64(0) << "bad_request";
+    QTest::newRow("since-twice") << "since=1&since=2" << S::Duplicate << "" << "" << qint64(0) << "bad_request";
+    QTest::newRow("presence-twice") << "presence=0&presence=1" << S::Duplicate << "" << "" << qint64(0) << "bad_request";
+    QTest::newRow("unknown-twice-ignored") << "x=1&x=2" << S::Ok << "main" << "" << qint64(-1) << "";
 }
 
 void TestCodec::subscribeQuery()

@@ -213,7 +213,7 @@ void TestOptions::historyBounds_data()
     QTest::addColumn<QList<qint64>>("expected"); // per channel, over all channels
 
     const qint64 mib = 1 << 20;
-    QTest::newRow("broker defaults") << Role::Broker << "" << QList<qint64>{64 * mib, 1024 * mib};
+    QTest::newRow("broker defaults") << Role::Broker << "" << QList<qint64>{64 * mib, 256 * mib};
     QTest::newRow("broker set") << Role::Broker << "--history-bytes 1048576 --history-total 1048576"
                                 << QList<qint64>{mib, mib};
     QTest::newRow("ws defaults") << Role::WebSocket << "--broker 127.0.0.1:4000" << QList<qint64>{8 * mib, 256 * mib};

@@ -144,6 +144,15 @@ QString SubscribeParse::errorCode() const
 SubscribeParse parseSubscribeQuery(const QUrlQuery &query)
 {
     SubscribeParse r;
+    // A parameter given twice is refused, not read one way here and another elsewhere:
+    // nginx balances on the first clientId, and a proxy on the way might keep the last.
+    for (const char *key : {"channel", "clientId", "since", "presence"}) {
+        if (query.allQueryItemValues(QLatin1String(key)).size() > 1) {
+            r.status = SubscribeParse::Status::Duplicate;
+            r.error = QStringLiteral("%1 is given more than once").arg(QLatin1String(key));
+            return r;
+        }
+    }
     if (query.hasQueryItem(QStringLiteral("channel"))) {
         r.query.channel = query.queryItemValue(QStringLiteral("channel"), QUrl::FullyDecoded);
         if (!isValidChannel(r.query.channel)) {

@@ -53,7 +53,7 @@ struct SubscribeQuery
 
 struct SubscribeParse
 {
-    enum class Status { Ok, BadChannel, BadClientId, BadSince, BadPresence };
+    enum class Status { Ok, BadChannel, BadClientId, BadSince, BadPresence, Duplicate };
     Status status = Status::Ok;
     SubscribeQuery query;
     QString error;

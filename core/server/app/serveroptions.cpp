@@ -119,8 +119,8 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     const QCommandLineOption historyTotalOption(
         QStringLiteral("history-total"),
         QStringLiteral("Bytes of events kept over all channels; past it the oldest events of any channel go first\n"
-                       "(at least --history-bytes, default 1 GiB)."),
-        QStringLiteral("bytes"), QString::number(1LL << 30));
+                       "(at least --history-bytes, default 256 MiB)."),
+        QStringLiteral("bytes"), QString::number(256LL << 20));
     const QCommandLineOption bufferBytesOption(
         QStringLiteral("buffer-bytes"),
         QStringLiteral("Bytes of events kept per channel on this node (at least 1 MiB, default 8 MiB)."),

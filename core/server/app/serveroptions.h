@@ -18,7 +18,7 @@ struct ServerOptions
     quint16 brokerPort = 0;                // nodes: required
     int history = 10000;                   // broker: events kept per channel
     qint64 historyBytes = 64 * 1024 * 1024; // broker: and at most this many bytes of them per channel
-    qint64 historyTotalBytes = 1LL << 30;  // broker: and at most this many over all channels
+    qint64 historyTotalBytes = 256LL << 20; // broker: and at most this many over all channels
     qint64 maxNodeLag = 64 * 1024 * 1024;  // broker: a node this far behind in bytes is dropped
     int buffer = 1000;                     // nodes: events kept per channel locally
     qint64 bufferBytes = 8LL << 20;        // nodes: and at most this many bytes of them per channel
