@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 using duplex::control::Cluster;
 using duplex::protocol::EventType;
@@ -57,6 +58,91 @@ QByteArray pingFrame()
 {
     return QByteArray("\x89\xfd\0\0\0\0", 6) + QByteArray(125, 'p'); // mask 0: the payload as is
 }
+
+// A client frame: masked with the zero key (so the payload goes as it is), `fin` set or not.
+QByteArray clientFrame(quint8 opcode, const QByteArray &payload, bool fin = true)
+{
+    QByteArray frame;
+    frame += char((fin ? 0x80 : 0) | opcode);
+    if (payload.size() < 126) {
+        frame += char(0x80 | payload.size());
+    } else {
+        frame += char(0x80 | 126);
+        frame += char((payload.size() >> 8) & 0xff);
+        frame += char(payload.size() & 0xff);
+    }
+    frame += QByteArray(4, '\0');
+    return frame + payload;
+}
+
+// A WebSocket client on a raw socket, through nginx: frames as given, not as Qt would
+// send them; the server's frames read back as (opcode, payload).
+class RawWebSocket
+{
+public:
+    bool open(quint16 port, const QByteArray &channel)
+    {
+        m_socket.connectToHost(QHostAddress::LocalHost, port);
+        if (!m_socket.waitForConnected(5000))
+            return false;
+        m_socket.write("GET /ws/?presence=0&channel=" + channel + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n");
+        if (!QTest::qWaitFor([&] { read(); return m_buffer.contains("\r\n\r\n"); }, 5000))
+            return false;
+        m_buffer = m_buffer.mid(m_buffer.indexOf("\r\n\r\n") + 4);
+        return m_buffer.startsWith("HTTP") == false;
+    }
+    void send(const QByteArray &frame) { m_socket.write(frame); }
+    // Waits for a frame of `opcode`; its payload, or nothing after `timeoutMs`.
+    std::optional<QByteArray> waitFor(quint8 opcode, int timeoutMs = 10000)
+    {
+        std::optional<QByteArray> found;
+        QTest::qWaitFor([&] {
+            read();
+            while (auto frame = next()) {
+                if (frame->first == opcode) {
+                    found = frame->second;
+                    return true;
+                }
+            }
+            return false;
+        }, timeoutMs);
+        return found;
+    }
+
+private:
+    void read() { m_buffer += m_socket.readAll(); }
+    std::optional<QPair<quint8, QByteArray>> next()
+    {
+        if (m_buffer.size() < 2)
+            return std::nullopt;
+        const quint8 opcode = quint8(m_buffer[0]) & 0x0f;
+        qint64 length = quint8(m_buffer[1]) & 0x7f;
+        int header = 2;
+        if (length == 126) {
+            if (m_buffer.size() < 4)
+                return std::nullopt;
+            length = (quint8(m_buffer[2]) << 8) | quint8(m_buffer[3]);
+            header = 4;
+        } else if (length == 127) {
+            if (m_buffer.size() < 10)
+                return std::nullopt;
+            length = 0;
+            for (int i = 2; i < 10; ++i)
+                length = (length << 8) | quint8(m_buffer[i]);
+            header = 10;
+        }
+        if (m_buffer.size() < header + length)
+            return std::nullopt;
+        QPair<quint8, QByteArray> frame{opcode, m_buffer.mid(header, int(length))};
+        m_buffer.remove(0, header + int(length));
+        return frame;
+    }
+
+    QTcpSocket m_socket;
+    QByteArray m_buffer;
+};
 
 // Sends `count` requests, target(i) each, on 32 keep-alive connections through nginx at
 // once (each sends its share one after another), and counts the answers by status (0: no
@@ -112,6 +198,10 @@ private slots:
     void cometNewClientsPerAddressAreLimited();
     void nginxCannotBeToldAnotherAddress();
     void fullNodesRefuseWithRetry();
+    void invalidUtf8TextFrameIsClosed1007();
+    void fragmentedPublishWithInterleavedPing();
+    void slowlorisHandshakesHarmNobody();
+    void strangerOnTheBusSending16MiB();
     void staticTraversalThroughNginx_data();
     void staticTraversalThroughNginx();
     void tenThousandChannelsFromOneClient();
@@ -663,6 +753,85 @@ void TestHostile::fullNodesRefuseWithRetry()
     QCOMPARE(QJsonDocument::fromJson(third.body).object().value(QStringLiteral("code")).toString(),
              QStringLiteral("unavailable"));
     QVERIFY(stopTestCluster(small.get()));
+}
+
+void TestHostile::invalidUtf8TextFrameIsClosed1007()
+{
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-raw-utf8"))));
+    RawWebSocket raw;
+    QVERIFY(raw.open(port(), "h-raw-utf8"));
+    QVERIFY(raw.waitFor(0x1).has_value()); // the welcome
+    raw.send(clientFrame(0x1, "{\"type\":\"publish\",\"data\":\"\xc0\xaf\"}"));
+    const std::optional<QByteArray> close = raw.waitFor(0x8);
+    QVERIFY2(close && close->size() >= 2, "no close frame");
+    QCOMPARE((quint8(close->at(0)) << 8) | quint8(close->at(1)), 1007);
+    QString why;
+    QVERIFY2(unharmed(bystander, QStringLiteral("h-raw-utf8"), 1, &why), qPrintable(why));
+}
+
+void TestHostile::fragmentedPublishWithInterleavedPing()
+{
+    // A publish in two fragments with a ping between them, as RFC 6455 allows: the ping is
+    // answered at once, and the message is the two fragments joined, published once.
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-raw-frag"))));
+    RawWebSocket raw;
+    QVERIFY(raw.open(port(), "h-raw-frag"));
+    QVERIFY(raw.waitFor(0x1).has_value()); // the welcome
+    raw.send(clientFrame(0x1, R"({"type":"publish","data":"frag)", false));
+    raw.send(clientFrame(0x9, "between"));
+    const std::optional<QByteArray> pong = raw.waitFor(0xA);
+    QVERIFY2(pong && *pong == "between", "the ping between fragments was not answered");
+    raw.send(clientFrame(0x0, R"(mented"})", true));
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 1, 10000);
+    QCOMPARE(bystander.eventsOfType(EventType::Message).first().data, QJsonValue(QStringLiteral("fragmented")));
+    QString why;
+    QVERIFY2(unharmed(bystander, QStringLiteral("h-raw-frag"), 2, &why), qPrintable(why));
+}
+
+void TestHostile::slowlorisHandshakesHarmNobody()
+{
+    // 200 connections that send most of an upgrade request and then nothing: nginx holds
+    // them (each until client_header_timeout) without a node ever seeing them, and every
+    // other client connects and is served as usual meanwhile.
+    std::vector<std::unique_ptr<QTcpSocket>> slow;
+    for (int i = 0; i < 200; ++i) {
+        auto socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QHostAddress::LocalHost, port());
+        QVERIFY(socket->waitForConnected(5000));
+        socket->write("GET /ws/?channel=h-loris HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n");
+        slow.push_back(std::move(socket));
+    }
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-loris"))));
+    QString why;
+    QVERIFY2(unharmed(bystander, QStringLiteral("h-loris"), 1, &why), qPrintable(why));
+    QCOMPARE(metric(duplex::util::Role::WebSocket, "duplex_connections"), 1.0); // the bystander alone
+}
+
+void TestHostile::strangerOnTheBusSending16MiB()
+{
+    // Straight to the broker's port: 16 MiB without a newline and no hello. The broker
+    // reads at most a hello's 4096 bytes, answers `refused` and closes; its memory does
+    // not follow what was sent.
+    const duplex::control::NodeStatus *broker = node(duplex::util::Role::Broker);
+    QVERIFY(broker);
+    const qint64 brokerPid = broker->pid;
+    const qint64 rssBefore = duplex::util::residentBytes(brokerPid);
+    QTcpSocket stranger;
+    stranger.connectToHost(QHostAddress::LocalHost, broker->port);
+    QVERIFY(stranger.waitForConnected(5000));
+    const QByteArray chunk(1024 * 1024, 'x');
+    for (int i = 0; i < 16; ++i)
+        stranger.write(chunk);
+    QTRY_VERIFY_WITH_TIMEOUT(stranger.state() == QAbstractSocket::UnconnectedState, 10000);
+    const qint64 grown = duplex::util::residentBytes(brokerPid) - rssBefore;
+    QVERIFY2(grown < 4 * 1024 * 1024, qPrintable(QString::number(grown)));
+    WsClient bystander;
+    QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-stranger"))));
+    QString why;
+    QVERIFY2(unharmed(bystander, QStringLiteral("h-stranger"), 1, &why), qPrintable(why));
 }
 
 void TestHostile::staticTraversalThroughNginx_data()
