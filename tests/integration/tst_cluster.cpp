@@ -258,7 +258,7 @@ void TestCluster::slowReaderIsClosedWithoutHarm()
                                                                           .value("duplex_slow_closed_total");
                                                     });
         }
-        QTest::qWaitFor([&] { return answered == int(nodes.size()); }, 6000);
+        (void)QTest::qWaitFor([&] { return answered == int(nodes.size()); }, 6000); // a node not answering adds 0
         return closed;
     };
     QVERIFY2(QTest::qWaitFor([&] { return slowClosed() >= 1; }, 15000), "the slow reader was never closed");

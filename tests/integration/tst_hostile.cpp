@@ -33,6 +33,15 @@ QByteArray nested(int depth)
     return QByteArray(depth, '[') + '1' + QByteArray(depth, ']');
 }
 
+// The cases that measure memory or push tens of thousands of requests: under ASan/UBSan
+// (label sanitize) the memory figures are the sanitizer's own and the volume takes many
+// minutes, so the sanitized build runs every other case and the plain build runs these.
+#ifdef DUPLEX_SANITIZED
+#define SKIP_WHEN_SANITIZED() QSKIP("a volume and memory case: the plain build runs it")
+#else
+#define SKIP_WHEN_SANITIZED()
+#endif
+
 // The limits the catalogue's cluster runs with, small enough to reach in a test.
 constexpr int kMaxLagSeconds = 2;
 constexpr int kPresenceLimit = 5;
@@ -98,7 +107,7 @@ public:
     std::optional<QByteArray> waitFor(quint8 opcode, int timeoutMs = 10000)
     {
         std::optional<QByteArray> found;
-        QTest::qWaitFor([&] {
+        (void)QTest::qWaitFor([&] {
             read();
             while (auto frame = next()) {
                 if (frame->first == opcode) {
@@ -162,7 +171,7 @@ QMap<int, int> sendMany(quint16 port, const QByteArray &method, int count, const
                                                            ++answered;
                                                        });
     }
-    QTest::qWaitFor([&] { return answered == count; }, 240000);
+    (void)QTest::qWaitFor([&] { return answered == count; }, 240000); // the unanswered are counted below
     statuses[0] += count - answered;
     return statuses;
 }
@@ -532,6 +541,7 @@ void TestHostile::cometBodySize()
 
 void TestHostile::slowReaderIsClosedByItsLag()
 {
+    SKIP_WHEN_SANITIZED();
     // A subscriber that stops reading while 400 x 60 KiB (more than every buffer on the
     // way) are published is closed once its oldest unsent byte is --max-lag old, by the
     // node's timer; the bystander reading at full speed on the same node is not.
@@ -858,6 +868,7 @@ void TestHostile::staticTraversalThroughNginx()
 
 void TestHostile::tenThousandChannelsFromOneClient()
 {
+    SKIP_WHEN_SANITIZED();
     // One client names 10,000 channels, one publish each (a clientId each, so the rate
     // limit per client does not stop it): the broker's memory grows by what 10,000 small
     // histories take and no more, and everyone else is served throughout.
@@ -883,6 +894,7 @@ void TestHostile::tenThousandChannelsFromOneClient()
 
 void TestHostile::twentyThousandCometClientIds()
 {
+    SKIP_WHEN_SANITIZED();
     // 20,000 polls, each with a clientId the node has never seen, from loopback (not rate
     // limited per address): the node knows at most --max-connections (10,000) clients and
     // answers the rest 503 unavailable, and its memory stays bounded.
