@@ -1,42 +1,19 @@
 #include "protocol/inputpolicy.h"
 
+#include "protocol/jsonbrackets.h"
+
 namespace duplex::protocol {
 
 int jsonNestingDepth(QByteArrayView json, int stopAbove)
 {
-    int depth = 0;
+    JsonBrackets brackets;
     int deepest = 0;
-    bool inString = false;
-    bool escaped = false;
     for (const char c : json) {
-        if (inString) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                inString = false;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            inString = true;
-            break;
-        case '[':
-        case '{':
-            if (++depth > deepest) {
-                deepest = depth;
-                if (deepest > stopAbove)
-                    return deepest;
-            }
-            break;
-        case ']':
-        case '}':
-            if (depth > 0)
-                --depth;
-            break;
-        default:
-            break;
+        const int depth = brackets.step(c);
+        if (depth > deepest) {
+            deepest = depth;
+            if (deepest > stopAbove)
+                return deepest;
         }
     }
     return deepest;

@@ -1,6 +1,7 @@
 #include "bus/busframe.h"
 
 #include "protocol/codec.h"
+#include "protocol/jsonbrackets.h"
 
 #include <QIODevice>
 #include <QJsonArray>
@@ -52,25 +53,11 @@ bool isOneObject(QByteArrayView json)
 {
     if (json.isEmpty() || json.front() != '{')
         return false;
-    int depth = 0;
-    bool inString = false;
-    bool escaped = false;
+    protocol::JsonBrackets brackets;
     for (qsizetype i = 0; i < json.size(); ++i) {
         const char c = json[i];
-        if (inString) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '{' || c == '[') {
-            ++depth;
-        } else if ((c == '}' || c == ']') && --depth == 0) {
+        if (brackets.step(c) == 0 && !brackets.inString() && (c == '}' || c == ']'))
             return i == json.size() - 1;
-        }
     }
     return false;
 }
