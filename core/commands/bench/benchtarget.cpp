@@ -163,6 +163,21 @@ QList<qint64> BenchTarget::transportPids(protocol::Transport transport) const
     return pids;
 }
 
+QList<qint64> BenchTarget::rolePids(util::Role role) const
+{
+    QList<qint64> pids;
+    if (!m_cluster)
+        return pids;
+    for (const control::NodeStatus &node : m_cluster->nodes()) {
+        if (node.role != role || node.pid <= 0)
+            continue;
+        pids << node.pid;
+        if (role == util::Role::Nginx)
+            pids << util::childProcesses(node.pid);
+    }
+    return pids;
+}
+
 BenchTarget::Reading BenchTarget::readServers() const
 {
     return read(serverPids());
