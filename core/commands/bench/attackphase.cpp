@@ -7,6 +7,8 @@
 
 #include <QTimer>
 
+#include <algorithm>
+
 namespace duplex::bench {
 
 namespace {
@@ -54,6 +56,19 @@ AttackPhase::AttackPhase(HostileAttack attack, QString host, quint16 port, QObje
 AttackPhase::~AttackPhase()
 {
     stop();
+}
+
+bool AttackPhase::isCountBounded(HostileAttack attack)
+{
+    return attack == HostileAttack::ManyChannels || attack == HostileAttack::ManyClientIds || attack == HostileAttack::Resume;
+}
+
+void AttackPhase::complete()
+{
+    if (m_completedMs >= 0 || !m_running)
+        return;
+    m_completedMs = m_clock.elapsed();
+    emit completed();
 }
 
 void AttackPhase::prepare()
@@ -155,6 +170,7 @@ void AttackPhase::preparePublishes(const QString &channel, int count, const QStr
 void AttackPhase::start()
 {
     m_running = true;
+    m_clock.start();
     switch (m_attack) {
     case HostileAttack::None:
         return;
@@ -202,6 +218,7 @@ void AttackPhase::start()
             };
         }
         m_flood = new attack::RequestFlood(c, this);
+        connect(m_flood, &attack::RequestFlood::finished, this, &AttackPhase::complete);
         m_flood->start();
         return;
     }
@@ -217,8 +234,11 @@ void AttackPhase::start()
             m_resumers << resumer;
             m_resumed << 0;
             connect(resumer, &client::ChannelClient::eventReceived, this, [this, i](const protocol::Event &e) {
-                if (e.type == protocol::EventType::Message)
-                    ++m_resumed[i];
+                if (e.type != protocol::EventType::Message)
+                    return;
+                if (++m_resumed[i] == kResumeEvents
+                    && std::all_of(m_resumed.cbegin(), m_resumed.cend(), [](qint64 n) { return n >= kResumeEvents; }))
+                    complete();
             });
             resumer->start();
         }
@@ -304,6 +324,9 @@ QString AttackPhase::outcome() const
         break;
     }
     }
+    if (isCountBounded(m_attack))
+        text += m_completedMs >= 0 ? QStringLiteral(" in %1 s").arg(double(m_completedMs) / 1000.0, 0, 'f', 1)
+                                   : QStringLiteral(" (cut off after %1 s)").arg(double(m_clock.elapsed()) / 1000.0, 0, 'f', 1);
     if (!m_prepareProblem.isEmpty())
         text += (text.isEmpty() ? QString() : QStringLiteral("; ")) + m_prepareProblem;
     return text;

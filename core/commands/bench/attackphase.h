@@ -2,6 +2,7 @@
 
 #include "bench/hostilebenchoptions.h"
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -38,6 +39,9 @@ public:
     void stop();
 
     HostileAttack attack() const { return m_attack; }
+    // Whether the attack is a bounded amount of work (a flood of requests, a resume) that
+    // its phase waits for, rather than pressure kept up for the phase's time.
+    static bool isCountBounded(HostileAttack attack);
     // What the attack achieved, in a few words ("20 of 20 closed by the node").
     QString outcome() const;
 
@@ -45,12 +49,15 @@ signals:
     void prepared();
     // After stop(): what the attack achieved.
     void stopped(const QString &outcome);
+    // A count-bounded attack's work is all done (every request answered, every event resumed).
+    void completed();
 
 private:
     void preparePublishes(const QString &channel, int count, const QString &payload);
     void openRaw(int count, const QByteArray &target, bool reads);
     void handleFloodTick();
     void finishPreparing();
+    void complete();
 
     HostileAttack m_attack;
     QString m_host;
@@ -71,6 +78,8 @@ private:
     qint64 m_fed = 0;      // publishes of the preparation or the attack sent
     qint64 m_fedAcked = 0; // and acknowledged
     QString m_prepareProblem;
+    QElapsedTimer m_clock;          // from start()
+    qint64 m_completedMs = -1;      // when the count-bounded work was done
 };
 
 } // namespace duplex::bench

@@ -19,6 +19,8 @@ constexpr int kDrainTickMs = 100;
 // Per phase beyond its seconds: preparation (1000 x 16 KiB), drain, settling; and the
 // cluster's start and stop.
 constexpr int kPhaseSlackS = 90;
+// A count-bounded attack (20,000 polls) may take this many phase lengths to be answered.
+constexpr int kCapFactor = 10;
 constexpr int kRunSlackS = 120;
 constexpr int kStopTimeoutMs = 15000;
 
@@ -49,6 +51,7 @@ HostileBench::HostileBench(HostileBenchConfig config, QObject *parent)
     , m_drainTimer(new QTimer(this))
     , m_deadlineTimer(new QTimer(this))
     , m_attackThread(new QThread(this))
+    , m_capTimer(new QTimer(this))
 {
     BenchTarget::Config target;
     target.webSocketNodes = 1;
@@ -67,7 +70,9 @@ HostileBench::HostileBench(HostileBenchConfig config, QObject *parent)
     m_sampleTimer->setInterval(kSampleMs);
     connect(m_sampleTimer, &QTimer::timeout, this, &HostileBench::sampleMemory);
     m_phaseTimer->setSingleShot(true);
-    connect(m_phaseTimer, &QTimer::timeout, this, &HostileBench::endPhase);
+    connect(m_phaseTimer, &QTimer::timeout, this, &HostileBench::handlePhaseTime);
+    m_capTimer->setSingleShot(true);
+    connect(m_capTimer, &QTimer::timeout, this, &HostileBench::endPhase);
     m_drainTimer->setInterval(kDrainTickMs);
     connect(m_drainTimer, &QTimer::timeout, this, &HostileBench::handleDrainTick);
     m_deadlineTimer->setSingleShot(true);
@@ -93,7 +98,7 @@ void HostileBench::tellAttack(void (AttackPhase::*call)())
 
 void HostileBench::start()
 {
-    m_deadlineTimer->start((int(m_config.attacks.size()) * (m_config.phaseSeconds + kPhaseSlackS) + kRunSlackS) * 1000);
+    m_deadlineTimer->start((int(m_config.attacks.size()) * (m_config.phaseSeconds * kCapFactor + kPhaseSlackS) + kRunSlackS) * 1000);
     emit progressed(QStringLiteral("starting %1").arg(m_target->description()));
     m_attackThread->start();
     m_target->start();
@@ -135,9 +140,10 @@ void HostileBench::nextPhase()
                         .arg(m_phaseIndex + 1).arg(m_config.attacks.size()).arg(m_current.attack, hostileAttackSummary(attack)));
     m_attack = new AttackPhase(attack, QStringLiteral("127.0.0.1"), m_target->port());
     m_attack->moveToThread(m_attackThread);
-    m_attackStopped = m_drained = false;
+    m_attackStopped = m_drained = m_attackCompleted = m_phaseTimeOver = m_phaseEnded = false;
     connect(m_attack, &AttackPhase::prepared, this, &HostileBench::beginPhase, Qt::QueuedConnection);
     connect(m_attack, &AttackPhase::stopped, this, &HostileBench::handleAttackStopped, Qt::QueuedConnection);
+    connect(m_attack, &AttackPhase::completed, this, &HostileBench::handleAttackCompleted, Qt::QueuedConnection);
     tellAttack(&AttackPhase::prepare);
 }
 
@@ -152,10 +158,31 @@ void HostileBench::beginPhase()
     m_bystander->beginPhase(m_phaseIndex);
     tellAttack(&AttackPhase::start);
     m_phaseTimer->start(m_config.phaseSeconds * 1000);
+    if (AttackPhase::isCountBounded(m_attack->attack()))
+        m_capTimer->start(m_config.phaseSeconds * kCapFactor * 1000);
+}
+
+void HostileBench::handlePhaseTime()
+{
+    m_phaseTimeOver = true;
+    if (!AttackPhase::isCountBounded(m_attack->attack()) || m_attackCompleted)
+        endPhase();
+}
+
+void HostileBench::handleAttackCompleted()
+{
+    m_attackCompleted = true;
+    if (m_phaseTimeOver)
+        endPhase();
 }
 
 void HostileBench::endPhase()
 {
+    if (m_phaseEnded || m_finishing)
+        return;
+    m_phaseEnded = true;
+    m_phaseTimer->stop();
+    m_capTimer->stop();
     tellAttack(&AttackPhase::stop);
     m_bystander->endPublishing();
     m_drainTicks = 0;
@@ -235,6 +262,7 @@ void HostileBench::finish(const QString &failure)
         m_report.failures << failure;
     m_sampleTimer->stop();
     m_phaseTimer->stop();
+    m_capTimer->stop();
     m_drainTimer->stop();
     m_deadlineTimer->stop();
     if (m_attack)

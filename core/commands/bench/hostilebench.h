@@ -43,6 +43,8 @@ private:
     void handleTargetStarted();
     void nextPhase();
     void beginPhase();
+    void handlePhaseTime();
+    void handleAttackCompleted();
     void endPhase();
     void handleDrainTick();
     void handleAttackStopped(const QString &outcome);
@@ -59,11 +61,15 @@ private:
     AttackPhase *m_attack = nullptr; // lives on m_attackThread
     bool m_attackStopped = false;
     bool m_drained = false;
+    bool m_attackCompleted = false;
+    bool m_phaseTimeOver = false;
+    bool m_phaseEnded = false;
     QTimer *m_sampleTimer;
     QTimer *m_phaseTimer;
     QTimer *m_drainTimer;
     QTimer *m_deadlineTimer;
     QThread *m_attackThread;
+    QTimer *m_capTimer; // a count-bounded attack's longest phase
     int m_phaseIndex = -1;
     int m_drainTicks = 0;
     bool m_finishing = false;

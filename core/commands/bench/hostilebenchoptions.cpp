@@ -83,7 +83,8 @@ HostileBenchParse parseHostileBenchOptions(const QStringList &arguments)
             .arg(attacksHelp));
     parser.addHelpOption();
     const QCommandLineOption phaseOption(QStringLiteral("phase-seconds"),
-                                         QStringLiteral("Seconds of each phase, attack and bystander traffic (default 10)."),
+                                         QStringLiteral("Seconds of each phase, attack and bystander traffic (default 15); a request flood or resume\n"
+                                                        "runs until it is done, at most 10 times as long."),
                                          QStringLiteral("s"));
     const QCommandLineOption onlyOption(QStringLiteral("only"),
                                         QStringLiteral("Run only these attacks, comma-separated, in the usual order (%1).")

@@ -20,7 +20,8 @@ QString hostileAttackSummary(HostileAttack attack);
 
 struct HostileBenchConfig
 {
-    int phaseSeconds = 10;
+    // Past the nodes' default --max-lag (10 s), so a reader that stopped is closed within it.
+    int phaseSeconds = 15;
     int bystanderRate = 200; // publishes per second on the bystander channel
     QList<HostileAttack> attacks = allHostileAttacks();
     QString nginxProgram; // empty: nginx on PATH or /usr/sbin/nginx
