@@ -303,11 +303,10 @@ QString AttackPhase::outcome() const
     case HostileAttack::None:
         break;
     case HostileAttack::SlowReaders:
-        text = QStringLiteral("%1 x 60 KiB published; %2 of %3 readers closed").arg(m_fed).arg(m_closes).arg(kSlowReaders);
+        text = QStringLiteral("%1 x 60 KiB published").arg(m_fed);
         break;
     case HostileAttack::PingFlood:
-        text = QStringLiteral("%1 pings queued; %2").arg(m_framesWritten).arg(m_closes > 0 ? QStringLiteral("closed by the node")
-                                                                                           : QStringLiteral("not closed"));
+        text = QStringLiteral("%1 pings queued").arg(m_framesWritten);
         break;
     case HostileAttack::Malformed:
         text = QStringLiteral("%1 frames queued; closed %2 times").arg(m_framesWritten).arg(m_closes);

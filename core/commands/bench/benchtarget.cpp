@@ -178,6 +178,17 @@ QList<qint64> BenchTarget::rolePids(util::Role role) const
     return pids;
 }
 
+quint16 BenchTarget::adminPort(util::Role role) const
+{
+    if (!m_cluster)
+        return 0;
+    for (const control::NodeStatus &node : m_cluster->nodes()) {
+        if (node.role == role && node.adminPort > 0)
+            return node.adminPort;
+    }
+    return 0;
+}
+
 BenchTarget::Reading BenchTarget::readServers() const
 {
     return read(serverPids());

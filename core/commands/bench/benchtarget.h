@@ -73,6 +73,8 @@ public:
     // The running processes of one role of a cluster (nginx: its master and workers);
     // empty for nchan.
     QList<qint64> rolePids(util::Role role) const;
+    // The admin port (/metrics) of the first running node of `role`; 0 when there is none.
+    quint16 adminPort(util::Role role) const;
 
 signals:
     void progressed(const QString &line);

@@ -3,10 +3,15 @@
 #include "bench/attackphase.h"
 #include "bench/benchtarget.h"
 #include "bench/bystander.h"
+#include "client/httpconnection.h"
+#include "metrics/metrics.h"
 #include "util/procstats.h"
 
 #include <QThread>
 #include <QTimer>
+
+#include <cmath>
+#include <memory>
 
 namespace duplex::bench {
 
@@ -53,20 +58,6 @@ HostileBench::HostileBench(HostileBenchConfig config, QObject *parent)
     , m_attackThread(new QThread(this))
     , m_capTimer(new QTimer(this))
 {
-    BenchTarget::Config target;
-    target.webSocketNodes = 1;
-    target.cometNodes = 1;
-    target.nginxProgram = m_config.nginxProgram;
-    target.binDir = m_config.binDir;
-    m_target = new BenchTarget(target, this);
-    connect(m_target, &BenchTarget::progressed, this, &HostileBench::progressed);
-    connect(m_target, &BenchTarget::started, this, &HostileBench::handleTargetStarted);
-    connect(m_target, &BenchTarget::failed, this, &HostileBench::finish);
-    // A node that died fails the run; the cluster restarts it and the phases go on, so the
-    // table still says what the others cost.
-    connect(m_target, &BenchTarget::faulted, this, [this](const QString &reason) {
-        m_report.failures << QStringLiteral("%1 (phase %2)").arg(reason, m_current.attack);
-    });
     m_sampleTimer->setInterval(kSampleMs);
     connect(m_sampleTimer, &QTimer::timeout, this, &HostileBench::sampleMemory);
     m_phaseTimer->setSingleShot(true);
@@ -77,7 +68,7 @@ HostileBench::HostileBench(HostileBenchConfig config, QObject *parent)
     connect(m_drainTimer, &QTimer::timeout, this, &HostileBench::handleDrainTick);
     m_deadlineTimer->setSingleShot(true);
     connect(m_deadlineTimer, &QTimer::timeout, this, [this] { finish(QStringLiteral("hard deadline reached")); });
-    m_report.title = QStringLiteral("duplex-bench-hostile: 1 WebSocket + 1 Comet node behind nginx; %1 s per phase; bystander "
+    m_report.title = QStringLiteral("duplex-bench-hostile: a fresh cluster per phase (1 WebSocket + 1 Comet node behind nginx); %1 s per phase; bystander "
                                     "publishing %2/s on WebSocket, read on WebSocket and Comet")
                          .arg(m_config.phaseSeconds).arg(m_config.bystanderRate);
 }
@@ -99,9 +90,8 @@ void HostileBench::tellAttack(void (AttackPhase::*call)())
 void HostileBench::start()
 {
     m_deadlineTimer->start((int(m_config.attacks.size()) * (m_config.phaseSeconds * kCapFactor + kPhaseSlackS) + kRunSlackS) * 1000);
-    emit progressed(QStringLiteral("starting %1").arg(m_target->description()));
     m_attackThread->start();
-    m_target->start();
+    nextPhase();
 }
 
 void HostileBench::interrupt(const QString &reason)
@@ -118,7 +108,8 @@ void HostileBench::handleTargetStarted()
     connect(readyTimeout, &QTimer::timeout, this, [this] { finish(QStringLiteral("the bystander did not connect within 20 s")); });
     connect(m_bystander, &Bystander::ready, this, [this, readyTimeout] {
         readyTimeout->stop();
-        nextPhase();
+        readyTimeout->deleteLater();
+        prepareAttack();
     });
     readyTimeout->start(20000);
     m_bystander->start();
@@ -138,7 +129,28 @@ void HostileBench::nextPhase()
     m_current.attack = hostileAttackName(attack);
     emit progressed(QStringLiteral("phase %1 of %2: %3 (%4)")
                         .arg(m_phaseIndex + 1).arg(m_config.attacks.size()).arg(m_current.attack, hostileAttackSummary(attack)));
-    m_attack = new AttackPhase(attack, QStringLiteral("127.0.0.1"), m_target->port());
+    BenchTarget::Config target;
+    target.webSocketNodes = 1;
+    target.cometNodes = 1;
+    target.nginxProgram = m_config.nginxProgram;
+    target.binDir = m_config.binDir;
+    m_target = new BenchTarget(target, this);
+    connect(m_target, &BenchTarget::progressed, this, &HostileBench::progressed);
+    connect(m_target, &BenchTarget::started, this, &HostileBench::handleTargetStarted);
+    connect(m_target, &BenchTarget::failed, this, &HostileBench::finish);
+    // A node that died fails the run; the cluster restarts it and the phase goes on, so the
+    // table still says what the attack cost.
+    connect(m_target, &BenchTarget::faulted, this, [this](const QString &reason) {
+        m_report.failures << QStringLiteral("%1 (phase %2)").arg(reason, m_current.attack);
+    });
+    m_target->start();
+}
+
+void HostileBench::prepareAttack()
+{
+    if (m_finishing)
+        return;
+    m_attack = new AttackPhase(m_config.attacks.at(m_phaseIndex), QStringLiteral("127.0.0.1"), m_target->port());
     m_attack->moveToThread(m_attackThread);
     m_attackStopped = m_drained = m_attackCompleted = m_phaseTimeOver = m_phaseEnded = false;
     connect(m_attack, &AttackPhase::prepared, this, &HostileBench::beginPhase, Qt::QueuedConnection);
@@ -153,6 +165,7 @@ void HostileBench::beginPhase()
         return;
     // The first sample is the phase's start.
     m_current.broker = m_current.webSocket = m_current.comet = m_current.nginx = HostileReport::Memory();
+    readClosures(&m_closuresAtStart, [] {});
     sampleMemory();
     m_sampleTimer->start();
     m_bystander->beginPhase(m_phaseIndex);
@@ -212,10 +225,33 @@ void HostileBench::handleDrained()
     // the attack has said what it did.
     if (!m_drained || !m_attackStopped || m_finishing)
         return;
-    recordPhase();
-    // A moment for the cluster to settle before the next phase measures its start.
-    QTimer::singleShot(1000, this, &HostileBench::nextPhase);
+    readClosures(&m_closuresAtEnd, [this] {
+        if (m_finishing)
+            return;
+        recordPhase();
+        stopPhaseCluster([this] { nextPhase(); });
+    });
 }
+
+void HostileBench::readClosures(QPair<double, double> *into, const std::function<void()> &then)
+{
+    *into = {std::nan(""), std::nan("")};
+    const quint16 port = m_target->adminPort(util::Role::WebSocket);
+    if (port == 0) {
+        QTimer::singleShot(0, this, then);
+        return;
+    }
+    client::HttpConnection::getOnce(QStringLiteral("127.0.0.1"), port, "/metrics", 5000, this,
+                                    [into, then](const client::HttpResult &r) {
+                                        if (r.status == 200) {
+                                            const QMap<QByteArray, double> m = metrics::Metrics::parse(r.body);
+                                            *into = {m.value("duplex_slow_closed_total", std::nan("")),
+                                                     m.value("duplex_rate_limited_total", std::nan(""))};
+                                        }
+                                        then();
+                                    });
+}
+
 
 void HostileBench::recordPhase()
 {
@@ -227,6 +263,16 @@ void HostileBench::recordPhase()
     m_current.cometBystander.received = m_bystander->comet().received;
     m_current.cometBystander.latencyUs = m_bystander->comet().latencyUs;
     m_current.bystanderReconnects = m_bystander->reconnects();
+    // A client that never reads never sees its close: the node's counts say it.
+    const double slowClosed = m_closuresAtEnd.first - m_closuresAtStart.first;
+    const double rateLimited = m_closuresAtEnd.second - m_closuresAtStart.second;
+    QStringList closures;
+    if (slowClosed > 0)
+        closures << QStringLiteral("%1 closed too slow").arg(slowClosed);
+    if (rateLimited > 0)
+        closures << QStringLiteral("%1 closed rate-limited").arg(rateLimited);
+    if (!closures.isEmpty())
+        m_current.outcome += QStringLiteral("; ws node: ") + closures.join(QStringLiteral(", "));
     if (m_current.lost() > 0) {
         m_report.failures << QStringLiteral("phase %1: the bystander lost %2 of %3 messages (WebSocket %4, Comet %5 received)")
                                  .arg(m_current.attack)
@@ -240,8 +286,6 @@ void HostileBench::recordPhase()
     m_report.phases << m_current;
     emit progressed(QStringLiteral("phase %1 done: %2").arg(m_current.attack,
                                                           m_current.outcome.isEmpty() ? QStringLiteral("-") : m_current.outcome));
-    m_attack->deleteLater();
-    m_attack = nullptr;
 }
 
 void HostileBench::sampleMemory()
@@ -251,6 +295,46 @@ void HostileBench::sampleMemory()
     track(&m_current.webSocket, residentOf(m_target->rolePids(util::Role::WebSocket)), first);
     track(&m_current.comet, residentOf(m_target->rolePids(util::Role::Comet)), first);
     track(&m_current.nginx, residentOf(m_target->rolePids(util::Role::Nginx)), first);
+}
+
+void HostileBench::stopPhaseCluster(const std::function<void()> &then)
+{
+    if (m_attack) {
+        // Its thread deletes it once it has stopped everything it holds.
+        AttackPhase *attack = m_attack;
+        m_attack = nullptr;
+        QMetaObject::invokeMethod(attack, [attack] {
+            attack->stop();
+            delete attack;
+        }, Qt::QueuedConnection);
+    }
+    if (m_bystander) {
+        m_bystander->stop();
+        m_bystander->deleteLater();
+        m_bystander = nullptr;
+    }
+    BenchTarget *target = m_target;
+    m_target = nullptr;
+    if (!target) {
+        QTimer::singleShot(0, this, then);
+        return;
+    }
+    // What the cluster says while stopping is not news.
+    disconnect(target, &BenchTarget::faulted, this, nullptr);
+    disconnect(target, &BenchTarget::failed, this, nullptr);
+    auto done = std::make_shared<bool>(false);
+    auto proceed = [this, target, then, done](bool stoppedInTime) {
+        if (*done)
+            return;
+        *done = true;
+        if (!stoppedInTime)
+            m_report.failures << QStringLiteral("a cluster did not stop within %1 s").arg(kStopTimeoutMs / 1000);
+        target->deleteLater();
+        then();
+    };
+    connect(target, &BenchTarget::stopped, this, [proceed] { proceed(true); });
+    QTimer::singleShot(kStopTimeoutMs, this, [proceed] { proceed(false); });
+    target->stop();
 }
 
 void HostileBench::finish(const QString &failure)
@@ -265,26 +349,12 @@ void HostileBench::finish(const QString &failure)
     m_capTimer->stop();
     m_drainTimer->stop();
     m_deadlineTimer->stop();
-    if (m_attack)
-        tellAttack(&AttackPhase::stop);
-    if (m_bystander)
-        m_bystander->stop();
-    auto report = [this] {
+    stopPhaseCluster([this] {
         if (m_reported)
             return;
         m_reported = true;
         emit finished(m_report);
-    };
-    connect(m_target, &BenchTarget::stopped, this, report);
-    QTimer::singleShot(kStopTimeoutMs, this, [this, report] {
-        if (m_reported)
-            return;
-        m_report.failures << QStringLiteral("the cluster did not stop within %1 s").arg(kStopTimeoutMs / 1000);
-        report();
     });
-    // What the cluster says while stopping is not news.
-    disconnect(m_target, &BenchTarget::faulted, this, nullptr);
-    m_target->stop();
 }
 
 } // namespace duplex::bench

@@ -4,7 +4,10 @@
 #include "bench/hostilereport.h"
 
 #include <QObject>
+#include <QPair>
 #include <QString>
+
+#include <functional>
 
 class QThread;
 class QTimer;
@@ -15,12 +18,14 @@ class AttackPhase;
 class BenchTarget;
 class Bystander;
 
-// duplex-bench-hostile's run: starts a cluster (1 WebSocket and 1 Comet node) through
-// BenchTarget, connects a Bystander, then runs one phase per attack in turn: prepare the
-// attack, attack for the phase's seconds while the bystander publishes and every cluster
-// process's resident memory is read every 100 ms, then wait (bounded) for the bystander's
-// last messages. Hands over the HostileReport once the cluster has stopped. Never fails on
-// timing: only a lost bystander message or a process that died fails the run.
+// duplex-bench-hostile's run: one phase per attack in turn, each on a fresh cluster (1
+// WebSocket and 1 Comet node, through BenchTarget), so that no phase inherits the memory
+// an earlier one left behind: start the cluster, connect a Bystander, prepare the attack,
+// attack for the phase's seconds while the bystander publishes and every cluster
+// process's resident memory is read every 100 ms, wait (bounded) for the bystander's last
+// messages, stop the cluster. Hands over the HostileReport once the last cluster has
+// stopped. Never fails on timing: only a lost bystander message or a process that died
+// fails the run.
 class HostileBench final : public QObject
 {
     Q_OBJECT
@@ -42,6 +47,7 @@ signals:
 private:
     void handleTargetStarted();
     void nextPhase();
+    void prepareAttack();
     void beginPhase();
     void handlePhaseTime();
     void handleAttackCompleted();
@@ -50,13 +56,18 @@ private:
     void handleAttackStopped(const QString &outcome);
     void handleDrained();
     void recordPhase();
+    // Reads the WebSocket node's counts of clients it closed (too slow, rate limited) into
+    // `into`, then runs `then`; NaN where /metrics did not answer.
+    void readClosures(QPair<double, double> *into, const std::function<void()> &then);
     // Asks the attack (on its thread) to run `call`.
     void tellAttack(void (AttackPhase::*call)());
     void sampleMemory();
+    // Ends the phase's bystander and attack and stops its cluster; then runs `then`.
+    void stopPhaseCluster(const std::function<void()> &then);
     void finish(const QString &failure);
 
     HostileBenchConfig m_config;
-    BenchTarget *m_target;
+    BenchTarget *m_target = nullptr; // the phase's cluster
     Bystander *m_bystander = nullptr;
     AttackPhase *m_attack = nullptr; // lives on m_attackThread
     bool m_attackStopped = false;
@@ -76,6 +87,8 @@ private:
     bool m_reported = false;
     HostileReport m_report;
     HostileReport::Phase m_current;
+    QPair<double, double> m_closuresAtStart;
+    QPair<double, double> m_closuresAtEnd;
 };
 
 } // namespace duplex::bench

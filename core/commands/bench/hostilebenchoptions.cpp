@@ -62,15 +62,15 @@ HostileBenchParse parseHostileBenchOptions(const QStringList &arguments)
     QString attacksHelp;
     for (const HostileAttack a : allHostileAttacks()) {
         names << hostileAttackName(a);
-        attacksHelp += QStringLiteral("  %1: %2\n").arg(hostileAttackName(a), -15).arg(hostileAttackSummary(a));
+        attacksHelp += QStringLiteral("  %1 %2\n").arg(hostileAttackName(a), -16).arg(hostileAttackSummary(a));
     }
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Measures what each hostile client of issue 13 costs a Duplex cluster and its other users.\n"
                        "\n"
-                       "Starts a cluster (broker, 1 WebSocket node, 1 Comet node, static node, nginx) on a free port\n"
-                       "and runs one phase per attack, the baseline first. Throughout each phase a bystander\n"
+                       "Runs one phase per attack, the baseline first, each on a fresh cluster (broker, 1 WebSocket\n"
+                       "node, 1 Comet node, static node, nginx) on a free port. Throughout each phase a bystander\n"
                        "publishes small timestamped messages on channel `bystander` over WebSocket at a steady rate,\n"
                        "read by one WebSocket and one Comet subscriber; every 100 ms the resident memory of each\n"
                        "cluster process is read from /proc. Prints one Markdown row per phase: the peak memory per\n"
@@ -83,7 +83,7 @@ HostileBenchParse parseHostileBenchOptions(const QStringList &arguments)
             .arg(attacksHelp));
     parser.addHelpOption();
     const QCommandLineOption phaseOption(QStringLiteral("phase-seconds"),
-                                         QStringLiteral("Seconds of each phase, attack and bystander traffic (default 15); a request flood or resume\n"
+                                         QStringLiteral("Seconds of each phase, attack and bystander traffic (default 15); a request flood or resume "
                                                         "runs until it is done, at most 10 times as long."),
                                          QStringLiteral("s"));
     const QCommandLineOption onlyOption(QStringLiteral("only"),
