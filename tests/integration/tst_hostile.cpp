@@ -2,6 +2,8 @@
 // sends what a hostile or broken client would and checks the answer the contract and
 // docs/PROTOCOL.md give, that no process of the cluster died, and that a bystander on the
 // same channel received every good event exactly once and nothing else.
+#include "attack/rawwebsocket.h"
+#include "attack/requestflood.h"
 #include "client/httpconnection.h"
 #include "control/cluster.h"
 #include "httpcall.h"
@@ -15,12 +17,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTcpSocket>
 #include <QTest>
 
 #include <functional>
 #include <memory>
 
+using duplex::attack::RawWebSocket;
 using duplex::control::Cluster;
 using duplex::protocol::EventType;
 
@@ -37,48 +39,35 @@ constexpr int kMaxLagSeconds = 2;
 constexpr int kPresenceLimit = 5;
 constexpr int kNewSessionsPerSecond = 2; // bursts of twice that
 
-// A WebSocket client on a raw socket that completes the handshake through nginx and then
-// never reads: Qt stops reading for it at 4 KiB and the kernel buffer is as small.
-bool openNonReader(QTcpSocket &socket, quint16 port, const QByteArray &channel)
+// A WebSocket client (attack::RawWebSocket, Reading::Never) that completes the handshake
+// through nginx and then never reads: Qt stops reading for it at 4 KiB and the kernel
+// buffer is as small.
+bool openNonReader(RawWebSocket &socket)
 {
-    socket.setReadBufferSize(4096);
-    socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(5000))
-        return false;
-    socket.write("GET /ws/?presence=0&channel=" + channel + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                 "Sec-WebSocket-Version: 13\r\n\r\n");
-    return QTest::qWaitFor([&] { return socket.bytesAvailable() > 0; }, 5000);
+    socket.open();
+    return QTest::qWaitFor([&] { return socket.isOpen(); }, 5000);
 }
 
-// A masked client ping frame with a payload of 125 bytes, the most a control frame holds.
-QByteArray pingFrame()
+QByteArray nonReaderTarget(const QByteArray &channel)
 {
-    return QByteArray("\x89\xfd\0\0\0\0", 6) + QByteArray(125, 'p'); // mask 0: the payload as is
+    return "/ws/?presence=0&channel=" + channel;
 }
 
 // Sends `count` requests, target(i) each, on 32 keep-alive connections through nginx at
-// once (each sends its share one after another), and counts the answers by status (0: no
-// answer or a transport error).
+// once (attack::RequestFlood), and counts the answers by status (0: no answer or a
+// transport error).
 QMap<int, int> sendMany(quint16 port, const QByteArray &method, int count, const std::function<QByteArray(int)> &target)
 {
-    constexpr int kConnections = 32;
-    std::vector<std::unique_ptr<duplex::client::HttpConnection>> connections;
-    for (int c = 0; c < kConnections; ++c)
-        connections.push_back(std::make_unique<duplex::client::HttpConnection>(QStringLiteral("127.0.0.1"), port));
-    QMap<int, int> statuses;
-    int answered = 0;
-    for (int i = 0; i < count; ++i) {
-        connections[size_t(i % kConnections)]->request(method, target(i), method == "POST" ? QByteArray("x") : QByteArray(),
-                                                       {}, 30000, [&](const duplex::client::HttpResult &r) {
-                                                           ++statuses[r.status];
-                                                           ++answered;
-                                                       });
-    }
-    QTest::qWaitFor([&] { return answered == count; }, 240000);
-    statuses[0] += count - answered;
-    return statuses;
+    duplex::attack::RequestFlood::Config config;
+    config.port = port;
+    config.method = method;
+    config.count = count;
+    config.target = target;
+    duplex::attack::RequestFlood flood(config);
+    flood.start();
+    if (!QTest::qWaitFor([&] { return flood.answered() == count; }, 240000))
+        flood.abort();
+    return flood.statuses();
 }
 
 } // namespace
@@ -446,8 +435,8 @@ void TestHostile::slowReaderIsClosedByItsLag()
     // way) are published is closed once its oldest unsent byte is --max-lag old, by the
     // node's timer; the bystander reading at full speed on the same node is not.
     const QByteArray channel = "h-slow";
-    QTcpSocket slow;
-    QVERIFY(openNonReader(slow, port(), channel));
+    RawWebSocket slow(QStringLiteral("127.0.0.1"), port(), nonReaderTarget(channel), RawWebSocket::Reading::Never);
+    QVERIFY(openNonReader(slow));
     WsClient bystander;
     QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-slow"))));
     const double closedBefore = metric(duplex::util::Role::WebSocket, "duplex_slow_closed_total");
@@ -470,14 +459,15 @@ void TestHostile::pingFloodFromANonReaderIsClosed()
 {
     // Pings answered with pongs the client never reads: the node queues them without
     // sending anything itself, so only a measure of everything queued, over time, sees it.
-    QTcpSocket flooder;
-    QVERIFY(openNonReader(flooder, port(), "h-ping"));
+    RawWebSocket flooder(QStringLiteral("127.0.0.1"), port(), nonReaderTarget("h-ping"), RawWebSocket::Reading::Never);
+    QVERIFY(openNonReader(flooder));
     WsClient bystander;
     QVERIFY(bystander.open(wsUrl(port(), QStringLiteral("presence=0&channel=h-ping"))));
     const double closedBefore = metric(duplex::util::Role::WebSocket, "duplex_slow_closed_total");
     const qint64 pid = node(duplex::util::Role::WebSocket)->pid;
     const double rssBefore = double(duplex::util::residentBytes(pid));
-    const QByteArray ping = pingFrame();
+    // A masked client ping with 125 bytes, the most a control frame holds.
+    const QByteArray ping = RawWebSocket::maskedFrame(0x9, QByteArray(125, 'p'));
     const int pings = 200000; // 25 MB of pongs, past the kernel's and nginx's buffers
     QByteArray burst;
     for (int i = 0; i < 1000; ++i)
