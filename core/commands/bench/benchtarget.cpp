@@ -163,6 +163,32 @@ QList<qint64> BenchTarget::transportPids(protocol::Transport transport) const
     return pids;
 }
 
+QList<qint64> BenchTarget::rolePids(util::Role role) const
+{
+    QList<qint64> pids;
+    if (!m_cluster)
+        return pids;
+    for (const control::NodeStatus &node : m_cluster->nodes()) {
+        if (node.role != role || node.pid <= 0)
+            continue;
+        pids << node.pid;
+        if (role == util::Role::Nginx)
+            pids << util::childProcesses(node.pid);
+    }
+    return pids;
+}
+
+quint16 BenchTarget::adminPort(util::Role role) const
+{
+    if (!m_cluster)
+        return 0;
+    for (const control::NodeStatus &node : m_cluster->nodes()) {
+        if (node.role == role && node.adminPort > 0)
+            return node.adminPort;
+    }
+    return 0;
+}
+
 BenchTarget::Reading BenchTarget::readServers() const
 {
     return read(serverPids());

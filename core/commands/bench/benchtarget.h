@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/transport.h"
+#include "util/role.h"
 
 #include <QObject>
 #include <QString>
@@ -69,6 +70,11 @@ public:
     // The processes that hold `transport`'s connections: that role's nodes (nchan's
     // workers, whatever the transport; its master only supervises).
     Reading readTransport(protocol::Transport transport) const;
+    // The running processes of one role of a cluster (nginx: its master and workers);
+    // empty for nchan.
+    QList<qint64> rolePids(util::Role role) const;
+    // The admin port (/metrics) of the first running node of `role`; 0 when there is none.
+    quint16 adminPort(util::Role role) const;
 
 signals:
     void progressed(const QString &line);
