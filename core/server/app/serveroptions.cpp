@@ -170,13 +170,13 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     const QCommandLineOption maxBacklogOption(
         QStringLiteral("max-backlog"),
         QStringLiteral("Bytes queued unsent to one client past which it is closed at once (at least 1 MiB,\n"
-                       "default 64 MiB)."),
-        QStringLiteral("bytes"), QString::number(64LL << 20));
+                       "default 16 MiB)."),
+        QStringLiteral("bytes"), QString::number(16LL << 20));
     const QCommandLineOption maxOutboundOption(
         QStringLiteral("max-outbound"),
         QStringLiteral("Bytes queued unsent to all clients together past which the largest backlogs are closed\n"
-                       "(at least --max-backlog, default 1 GiB)."),
-        QStringLiteral("bytes"), QString::number(1LL << 30));
+                       "(at least --max-backlog, default 256 MiB)."),
+        QStringLiteral("bytes"), QString::number(256LL << 20));
     const QCommandLineOption newSessionRateOption(
         QStringLiteral("new-sessions"),
         QStringLiteral("New Comet clients per second from one source address (X-Real-IP behind nginx), bursts of\n"

@@ -39,8 +39,8 @@ public:
         double publishRate = 1000;          // publishes per second per client (0 = no limit)
         double publishBurst = 2000;
         qint64 maxLagMs = 10000;                      // a reader whose oldest unsent byte is older is closed
-        qint64 maxBacklogBytes = 64 * 1024 * 1024;    // unsent bytes of one connection, whatever their age
-        qint64 maxOutboundBytes = 1024 * 1024 * 1024; // unsent bytes of all connections together
+        qint64 maxBacklogBytes = 16 * 1024 * 1024;  // unsent bytes of one connection, whatever their age
+        qint64 maxOutboundBytes = 256 * 1024 * 1024; // unsent bytes of all connections together
         int maxConnections = 10000;
         int maxPerAddress = 1000;  // connections from one source address (loopback: no limit)
         int presenceLimit = 1000; // more members on this node: join and leave are not sent
