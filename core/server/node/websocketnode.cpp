@@ -140,12 +140,8 @@ void WebSocketNode::handleWebSocket()
             // Told why and to retry: nginx's least_conn sends the retry to a node with
             // room. (1008, not 1013 "try again later": Qt's own clients read 1013 as a
             // protocol error.)
-            ++m_refusedFull;
-            sendFrame(client, protocol::Event::error(QStringLiteral("unavailable"),
-                                                     QStringLiteral("this node holds %1 connections, its limit: retry")
-                                                         .arg(m_limits.maxConnections))
-                                  .toJson());
-            closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("node full"));
+            refuseConnection(client, QStringLiteral("this node holds %1 connections, its limit: retry")
+                                         .arg(m_limits.maxConnections));
             continue;
         }
         const QHostAddress address =
@@ -154,13 +150,9 @@ void WebSocketNode::handleWebSocket()
             int &count = m_perAddress[address.toString()];
             client->address = address.toString();
             if (++count > m_limits.maxPerAddress) {
-                ++m_refusedFull;
-                sendFrame(client, protocol::Event::error(QStringLiteral("unavailable"),
-                                                         QStringLiteral("%1 connections from %2 already, the limit")
-                                                             .arg(m_limits.maxPerAddress)
-                                                             .arg(client->address))
-                                      .toJson());
-                closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("too many connections"));
+                refuseConnection(client, QStringLiteral("%1 connections from %2 already, the limit")
+                                             .arg(m_limits.maxPerAddress)
+                                             .arg(client->address));
                 continue;
             }
         }
@@ -380,6 +372,13 @@ void WebSocketNode::sendFrame(Client *client, const QByteArray &json)
     // The byte bound is checked at once (it guards memory); the time bound on the timer.
     if (client->socket->bytesToWrite() > m_limits.maxBacklogBytes)
         closeSlow(client, QStringLiteral("%1 bytes unread").arg(client->socket->bytesToWrite()));
+}
+
+void WebSocketNode::refuseConnection(Client *client, const QString &message)
+{
+    ++m_refusedFull;
+    sendFrame(client, protocol::Event::error(QStringLiteral("unavailable"), message).toJson());
+    closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated, message);
 }
 
 void WebSocketNode::closeSlow(Client *client, const QString &reason)

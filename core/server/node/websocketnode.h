@@ -87,6 +87,8 @@ private:
     void sendFrame(Client *client, const QByteArray &json);
     void closeLater(Client *client, int code, const QString &reason);
     void closeSlow(Client *client, const QString &reason);
+    // A connection past --max-connections or --max-per-address: `unavailable`, then 1008.
+    void refuseConnection(Client *client, const QString &message);
     void handleBytesWritten(QWebSocket *socket, qint64 bytes);
     void checkBacklogs();
     bool presenceSent(const Client *client) const;
