@@ -174,6 +174,7 @@ private slots:
     void cometBodySize();
     void slowReaderIsClosedByItsLag();
     void pingFloodFromANonReaderIsClosed();
+    void backlogPastItsBytesIsClosedOnce();
     void largeResumeAtFullSpeedIsNotSlow();
     void malformedFloodIsClosed();
     void crowdedChannelStopsPresence();
@@ -537,6 +538,45 @@ void TestHostile::slowReaderIsClosedByItsLag()
     QVERIFY(bystander.isConnected());
     QString why;
     QVERIFY2(unharmed(bystander, QString::fromLatin1(channel), count + 1, &why), qPrintable(why));
+}
+
+void TestHostile::backlogPastItsBytesIsClosedOnce()
+{
+    // The byte bound (--max-backlog at its least, 1 MiB, on a cluster of its own) closes a
+    // reader that stopped as soon as an event passes it. Its `too_slow` error is itself
+    // past the bound: sending it through the bound's check closed the client again, and
+    // again, until the node's stack overflowed. The node must close it once and live.
+    duplex::control::ClusterConfig config;
+    config.serverArguments[duplex::util::Role::WebSocket] = {QStringLiteral("--max-backlog"), QStringLiteral("1048576")};
+    QString error;
+    const std::unique_ptr<Cluster> own = startTestCluster(1, 1, &error, config);
+    QVERIFY2(own, qPrintable(error));
+    const duplex::control::NodeStatus *ws = nullptr;
+    const QList<duplex::control::NodeStatus> nodes = own->nodes();
+    for (const auto &n : nodes) {
+        if (n.role == duplex::util::Role::WebSocket)
+            ws = &n;
+    }
+    QVERIFY(ws);
+    RawWebSocket slow(QStringLiteral("127.0.0.1"), own->port(), nonReaderTarget("h-bytes"), RawWebSocket::Reading::Never);
+    QVERIFY(openNonReader(slow));
+    // Published over Comet, so no other WebSocket client shares the node's queues.
+    const QByteArray body = "{\"data\":\"" + QByteArray(60 * 1024 - 20, 'b') + "\"}";
+    for (int i = 0; i < 200; ++i)
+        QCOMPARE(httpCall(own->port(), "POST", "/xhr/publish?channel=h-bytes", body).status, 200);
+    const auto slowClosed = [&] {
+        const duplex::client::HttpResult r = httpCall(ws->adminPort, "GET", "/metrics");
+        return r.status == 200 ? duplex::metrics::Metrics::parse(r.body).value("duplex_slow_closed_total") : -1.0;
+    };
+    QVERIFY2(QTest::qWaitFor([&] { return slowClosed() >= 1; }, 10000), "the reader past the byte bound was never closed");
+    QCOMPARE(slowClosed(), 1.0);
+    for (const auto &n : own->nodes()) {
+        if (n.role == duplex::util::Role::WebSocket) {
+            QCOMPARE(n.pid, ws->pid);
+            QCOMPARE(n.state, duplex::process::ChildProcess::State::Running);
+        }
+    }
+    QVERIFY(stopTestCluster(own.get()));
 }
 
 void TestHostile::pingFloodFromANonReaderIsClosed()

@@ -156,13 +156,13 @@ void TestOptions::nodeLimits_data()
     const auto ws = Role::WebSocket;
     const auto comet = Role::Comet;
     const double mib = 1 << 20;
-    QTest::newRow("ws defaults") << ws << "" << QList<double>{10000, 1000, 10000, 16 * mib, 256 * mib, 20, 1000} << "";
+    QTest::newRow("ws defaults") << ws << "" << QList<double>{10000, 1000, 10000, 64 * mib, 256 * mib, 20, 1000} << "";
     QTest::newRow("ws all set")
         << ws << "--max-connections 5 --presence-limit 0 --max-lag 0.5 --max-backlog 1048576 --max-outbound 2097152 "
                  "--max-per-address 2"
         << QList<double>{5, 0, 500, mib, 2 * mib, 20, 2} << "";
     QTest::newRow("comet all set") << comet << "--max-connections 7 --presence-limit 3 --new-sessions 0.5"
-                                   << QList<double>{7, 3, 10000, 16 * mib, 256 * mib, 0.5, 1000} << "";
+                                   << QList<double>{7, 3, 10000, 64 * mib, 256 * mib, 0.5, 1000} << "";
     QTest::newRow("ws connections 0") << ws << "--max-connections 0" << QList<double>{} << "--max-connections";
     QTest::newRow("ws connections huge") << ws << "--max-connections 1000001" << QList<double>{} << "--max-connections";
     QTest::newRow("ws presence negative") << ws << "--presence-limit -1" << QList<double>{} << "--presence-limit";

@@ -170,8 +170,8 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     const QCommandLineOption maxBacklogOption(
         QStringLiteral("max-backlog"),
         QStringLiteral("Bytes queued unsent to one client past which it is closed at once (at least 1 MiB,\n"
-                       "default 16 MiB)."),
-        QStringLiteral("bytes"), QString::number(16LL << 20));
+                       "default 64 MiB)."),
+        QStringLiteral("bytes"), QString::number(64LL << 20));
     const QCommandLineOption maxOutboundOption(
         QStringLiteral("max-outbound"),
         QStringLiteral("Bytes queued unsent to all clients together past which the largest backlogs are closed\n"

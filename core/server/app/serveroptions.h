@@ -30,7 +30,7 @@ struct ServerOptions
     int maxPerAddress = 1000;              // WebSocket: connections from one source address
     int presenceLimit = 1000;              // nodes: more members of a channel here, no join/leave sent
     qint64 maxLagMs = 10000;               // WebSocket: a reader this far behind is closed
-    qint64 maxBacklogBytes = 16LL << 20;   // WebSocket: unsent bytes of one connection, at most
+    qint64 maxBacklogBytes = 64LL << 20;   // WebSocket: unsent bytes of one connection, at most
     qint64 maxOutboundBytes = 256LL << 20; // WebSocket: unsent bytes of all connections, at most
     double newSessionRate = 20;            // Comet: new clients per second per source address
     QString root;                          // static node: directory served

@@ -366,12 +366,17 @@ void WebSocketNode::sendFrame(Client *client, const QByteArray &json)
 {
     if (client->closing)
         return;
-    client->socket->sendTextMessage(QString::fromUtf8(json));
-    ++m_framesOut;
-    m_bytesOut += quint64(json.size());
+    writeFrame(client, json);
     // The byte bound is checked at once (it guards memory); the time bound on the timer.
     if (client->socket->bytesToWrite() > m_limits.maxBacklogBytes)
         closeSlow(client, QStringLiteral("%1 bytes unread").arg(client->socket->bytesToWrite()));
+}
+
+void WebSocketNode::writeFrame(Client *client, const QByteArray &json)
+{
+    client->socket->sendTextMessage(QString::fromUtf8(json));
+    ++m_framesOut;
+    m_bytesOut += quint64(json.size());
 }
 
 void WebSocketNode::refuseConnection(Client *client, const QString &message)
@@ -388,7 +393,9 @@ void WebSocketNode::closeSlow(Client *client, const QString &reason)
     ++m_slowClosed;
     client->resumeQueue.clear();
     const QString message = QStringLiteral("too slow: %1; reconnect with since to resume").arg(reason);
-    sendFrame(client, protocol::Event::error(QStringLiteral("too_slow"), message).toJson());
+    // Written without sendFrame's bound check: the client is past it already, and checking
+    // again would close it again, without end.
+    writeFrame(client, protocol::Event::error(QStringLiteral("too_slow"), message).toJson());
     closeLater(client, QWebSocketProtocol::CloseCodePolicyViolated, message);
 }
 

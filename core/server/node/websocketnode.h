@@ -39,7 +39,7 @@ public:
         double publishRate = 1000;          // publishes per second per client (0 = no limit)
         double publishBurst = 2000;
         qint64 maxLagMs = 10000;                      // a reader whose oldest unsent byte is older is closed
-        qint64 maxBacklogBytes = 16 * 1024 * 1024;  // unsent bytes of one connection, whatever their age
+        qint64 maxBacklogBytes = 64 * 1024 * 1024;  // unsent bytes of one connection, whatever their age
         qint64 maxOutboundBytes = 256 * 1024 * 1024; // unsent bytes of all connections together
         int maxConnections = 10000;
         int maxPerAddress = 1000;  // connections from one source address (loopback: no limit)
@@ -84,7 +84,10 @@ private:
     void handleGap(const QString &channel, qint64 from, qint64 to);
     void continueResume(QWebSocket *socket);
     void sendEvent(Client *client, const protocol::Sequenced &sequenced);
+    // Sends unless the client is closing, then closes it if past --max-backlog.
     void sendFrame(Client *client, const QByteArray &json);
+    // Sends, and counts, whatever the state: for the frames that go out with a close.
+    void writeFrame(Client *client, const QByteArray &json);
     void closeLater(Client *client, int code, const QString &reason);
     void closeSlow(Client *client, const QString &reason);
     // A connection past --max-connections or --max-per-address: `unavailable`, then 1008.
