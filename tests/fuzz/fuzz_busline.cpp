@@ -58,21 +58,26 @@ void checkEvent(const QByteArray &line, const QJsonObject &frame)
     FUZZ_CHECK(back.sequenced.json == relayed.sequenced.json, "the event changed on the way");
 }
 
-void checkHistory(const QJsonObject &frame)
+void checkHistory(const QByteArray &line, const QJsonObject &frame)
 {
     HistoryReply reply;
     QString error;
-    if (!decodeHistory(frame, &reply, &error)) {
+    if (!decodeHistory(line, frame, &reply, &error)) {
         FUZZ_CHECK(!error.isEmpty(), "a refused history frame without a reason");
         return;
     }
     FUZZ_CHECK(reply.ref >= 0 && reply.head >= 0 && isName(reply.channel), "accepted a history reply without ref, head or channel");
-    for (const protocol::Sequenced &s : reply.range.events)
+    for (const protocol::Sequenced &s : reply.range.events) {
         FUZZ_CHECK(s.event.isSequenced(), "a history event that takes no seq");
+        const protocol::EventParse cached = protocol::parseEvent(s.json);
+        FUZZ_CHECK(cached.status == protocol::EventParse::Status::Ok, "the cached JSON of a history event is not an event");
+        FUZZ_CHECK(cached.event.toJson() == s.event.toJson(), "the cached JSON says another event than was decoded");
+    }
 
     const QByteArray again = encodeHistoryLine(reply.ref, reply.channel, reply.head, reply.range);
     HistoryReply back;
-    FUZZ_CHECK(decodeHistory(frameOf(again.left(again.size() - 1)), &back, &error), "an encoded history line does not decode");
+    const QByteArray againLine = again.left(again.size() - 1);
+    FUZZ_CHECK(decodeHistory(againLine, frameOf(againLine), &back, &error), "an encoded history line does not decode");
     FUZZ_CHECK(back.ref == reply.ref && back.channel == reply.channel && back.head == reply.head
                    && back.range.more == reply.range.more && back.range.gapFrom == reply.range.gapFrom
                    && (!reply.range.hasGap() || back.range.gapTo == reply.range.gapTo),
@@ -106,7 +111,8 @@ void checkPublish(const QJsonObject &frame)
     FUZZ_CHECK(decodeEvent(relayedLine, frameOf(relayedLine), &relayedBack, &error), "a relayed publish does not decode");
     const QByteArray history = encodeHistoryLine(1, event.channel, log.head(), log.since(0));
     HistoryReply reply;
-    FUZZ_CHECK(decodeHistory(frameOf(history.left(history.size() - 1)), &reply, &error) && reply.range.events.size() == 1,
+    const QByteArray historyLine = history.left(history.size() - 1);
+    FUZZ_CHECK(decodeHistory(historyLine, frameOf(historyLine), &reply, &error) && reply.range.events.size() == 1,
                "a history reply holding a published event does not decode");
 }
 
@@ -155,7 +161,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         const QJsonObject frame = frameOf(read.line);
         checkEvent(read.line, frame);
-        checkHistory(frame);
+        checkHistory(read.line, frame);
         checkPublish(frame);
         checkHistoryRequest(frame);
     }

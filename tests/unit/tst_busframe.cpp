@@ -163,6 +163,44 @@ void addEventLayouts()
     QTest::newRow("the origin repeated after the event") << prefix + s.json + R"(,"origin":"ws-1"})" << s.json;
 }
 
+
+// History lines, laid out as the broker writes them and otherwise, each with the JSON of
+// its events a node must hand its clients.
+void addHistoryLayouts()
+{
+    QTest::addColumn<QByteArray>("line"); // without its newline
+    QTest::addColumn<QByteArrayList>("json");
+
+    // Data holding what a splitter could take for the frame's own syntax.
+    const Sequenced a = sequenced(5, QJsonObject{{QStringLiteral("k"), QStringLiteral("},{\"seq\":9]}")}});
+    const Sequenced b = sequenced(6, QJsonArray{QJsonObject{}, QStringLiteral(",")});
+    ChannelLog::Range range;
+    range.events = {a, b};
+    QTest::newRow("as the broker writes it") << duplex::bus::encodeHistoryLine(3, QStringLiteral("main"), 6, range).chopped(1)
+                                             << QByteArrayList{a.json, b.json};
+    range.gapFrom = 1;
+    range.gapTo = 4;
+    range.more = true;
+    QTest::newRow("as the broker writes it, with a gap and more")
+        << duplex::bus::encodeHistoryLine(3, QStringLiteral("main"), 6, range).chopped(1) << QByteArrayList{a.json, b.json};
+    // The broker's bytes are kept as they are, not encoded again.
+    const QByteArray prefix = R"({"op":"history","ref":3,"channel":"main","head":6,"more":false,"events":[)";
+    const QByteArray reordered = R"({"seq":5,"type":"message","channel":"main","from":"c1","ts":1,"data":1.50})";
+    QTest::newRow("the event's fields in another order") << prefix + reordered + "]}" << QByteArrayList{reordered};
+    const QJsonObject sorted{{QStringLiteral("op"), QStringLiteral("history")},
+                             {QStringLiteral("ref"), 3},
+                             {QStringLiteral("channel"), QStringLiteral("main")},
+                             {QStringLiteral("head"), 6},
+                             {QStringLiteral("more"), false},
+                             {QStringLiteral("events"), QJsonArray{a.event.toJsonObject(), b.event.toJsonObject()}}};
+    QTest::newRow("keys sorted (encodeLine)") << duplex::bus::encodeLine(sorted).chopped(1) << QByteArrayList{a.json, b.json};
+    QTest::newRow("spaces between the events") << prefix + a.json + ", " + b.json + "]}" << QByteArrayList{a.json, b.json};
+    QTest::newRow("a field after the events") << prefix + a.json + R"(],"extra":[1]})" << QByteArrayList{a.json};
+    QTest::newRow("the events key repeated")
+        << prefix + b.json + R"(],"events":[)" + a.json + "]}" << QByteArrayList{a.json};
+    QTest::newRow("no events") << prefix + "]}" << QByteArrayList{};
+}
+
 } // namespace
 
 class TestBusFrame : public QObject
@@ -179,6 +217,8 @@ private slots:
     void decodeEvent();
     void historyRoundTrip_data();
     void historyRoundTrip();
+    void decodeHistoryKeepsTheBrokersBytes_data();
+    void decodeHistoryKeepsTheBrokersBytes();
     void decodeHistoryRefuses_data();
     void decodeHistoryRefuses();
     void decodePublish_data();
@@ -347,7 +387,7 @@ void TestBusFrame::historyRoundTrip()
 
     HistoryReply reply;
     QString error;
-    QVERIFY2(duplex::bus::decodeHistory(QJsonDocument::fromJson(line).object(), &reply, &error), qPrintable(error));
+    QVERIFY2(duplex::bus::decodeHistory(line.chopped(1), QJsonDocument::fromJson(line).object(), &reply, &error), qPrintable(error));
     QCOMPARE(reply.ref, qint64(42));
     QCOMPARE(reply.channel, QStringLiteral("main"));
     QCOMPARE(reply.head, qint64(9));
@@ -359,6 +399,27 @@ void TestBusFrame::historyRoundTrip()
         QCOMPARE(reply.range.events[i].event.seq, range.events[i].event.seq);
         QCOMPARE(reply.range.events[i].json, range.events[i].json);
     }
+}
+
+void TestBusFrame::decodeHistoryKeepsTheBrokersBytes_data()
+{
+    addHistoryLayouts();
+}
+
+void TestBusFrame::decodeHistoryKeepsTheBrokersBytes()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QByteArrayList, json);
+
+    HistoryReply reply;
+    QString error;
+    QVERIFY2(duplex::bus::decodeHistory(line, QJsonDocument::fromJson(line).object(), &reply, &error), qPrintable(error));
+    QCOMPARE(reply.ref, qint64(3));
+    QCOMPARE(reply.head, qint64(6));
+    QByteArrayList got;
+    for (const Sequenced &s : reply.range.events)
+        got << s.json;
+    QCOMPARE(got, json);
 }
 
 // What the broker reads from a node, as BusClient::publish and requestHistory write it.
@@ -448,7 +509,7 @@ void TestBusFrame::decodeHistoryRefuses()
     QVERIFY2(!object.isEmpty(), frame.constData());
     HistoryReply reply;
     QString seen;
-    QVERIFY(!duplex::bus::decodeHistory(object, &reply, &seen));
+    QVERIFY(!duplex::bus::decodeHistory(frame, object, &reply, &seen));
     QVERIFY2(seen.contains(error), qPrintable(seen));
 }
 

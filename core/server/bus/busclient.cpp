@@ -100,7 +100,7 @@ void BusClient::handleLine(const QByteArray &line)
     } else if (op == QLatin1String("history")) {
         HistoryReply reply;
         QString error;
-        if (!decodeHistory(frame, &reply, &error)) {
+        if (!decodeHistory(line, frame, &reply, &error)) {
             fail(error);
             return;
         }

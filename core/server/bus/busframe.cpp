@@ -61,6 +61,43 @@ bool isOneObject(QByteArrayView json)
     }
     return false;
 }
+
+// What encodeHistoryLine() writes before the events; the events and `]}` follow.
+QByteArray historyLinePrefix(qint64 ref, const QString &channel, qint64 head, const log::ChannelLog::Range &range)
+{
+    // Channel names are validated ([A-Za-z0-9_.-]), so they need no escaping.
+    QByteArray prefix = R"({"op":"history","ref":)" + QByteArray::number(ref) + R"(,"channel":")"
+        + channel.toUtf8() + R"(","head":)" + QByteArray::number(head);
+    if (range.hasGap())
+        prefix += R"(,"gapFrom":)" + QByteArray::number(range.gapFrom) + R"(,"gapTo":)"
+            + QByteArray::number(range.gapTo);
+    prefix += range.more ? R"(,"more":true,"events":[)" : R"(,"more":false,"events":[)";
+    return prefix;
+}
+
+// The elements of an array's body (the bytes between its brackets, from valid JSON) when
+// each is exactly one object and they are separated by bare commas; empty otherwise (and
+// for an empty body).
+QList<QByteArrayView> objectsOf(QByteArrayView body)
+{
+    if (body.isEmpty())
+        return {};
+    QList<QByteArrayView> objects;
+    protocol::JsonBrackets brackets;
+    qsizetype start = 0;
+    for (qsizetype i = 0; i < body.size(); ++i) {
+        if (brackets.step(body[i]) == 0 && !brackets.inString() && body[i] == ',') {
+            objects << body.sliced(start, i - start);
+            start = i + 1;
+        }
+    }
+    objects << body.sliced(start);
+    for (const QByteArrayView object : objects) {
+        if (!isOneObject(object))
+            return {};
+    }
+    return objects;
+}
 } // namespace
 
 QByteArray encodeEventLine(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref)
@@ -98,12 +135,7 @@ bool decodeEvent(const QByteArray &line, const QJsonObject &frame, RelayedEvent 
 QByteArray encodeHistoryLine(qint64 ref, const QString &channel, qint64 head,
                              const log::ChannelLog::Range &range)
 {
-    QByteArray line = R"({"op":"history","ref":)" + QByteArray::number(ref) + R"(,"channel":")"
-        + channel.toUtf8() + R"(","head":)" + QByteArray::number(head);
-    if (range.hasGap())
-        line += R"(,"gapFrom":)" + QByteArray::number(range.gapFrom) + R"(,"gapTo":)"
-            + QByteArray::number(range.gapTo);
-    line += range.more ? R"(,"more":true,"events":[)" : R"(,"more":false,"events":[)";
+    QByteArray line = historyLinePrefix(ref, channel, head, range);
     bool first = true;
     for (const protocol::Sequenced &s : range.events) {
         if (!first)
@@ -115,7 +147,7 @@ QByteArray encodeHistoryLine(qint64 ref, const QString &channel, qint64 head,
     return line;
 }
 
-bool decodeHistory(const QJsonObject &frame, HistoryReply *reply, QString *error)
+bool decodeHistory(const QByteArray &line, const QJsonObject &frame, HistoryReply *reply, QString *error)
 {
     reply->ref = frame.value(QStringLiteral("ref")).toInteger(-1);
     reply->channel = frame.value(QStringLiteral("channel")).toString();
@@ -128,14 +160,26 @@ bool decodeHistory(const QJsonObject &frame, HistoryReply *reply, QString *error
         return false;
     }
     const QJsonArray events = frame.value(QStringLiteral("events")).toArray();
+    // Laid out as encodeHistoryLine() writes it (its prefix, its keys and no other, the
+    // events, `]}`), the events' bytes are the broker's and are kept, as decodeEvent keeps
+    // a relayed one's; any other layout is encoded afresh.
+    const QByteArray prefix = historyLinePrefix(reply->ref, reply->channel, reply->head, reply->range);
+    const qsizetype keys = reply->range.hasGap() ? 8 : 6;
+    const QList<QByteArrayView> spliced = frame.size() == keys && line.startsWith(prefix) && line.endsWith("]}")
+        ? objectsOf(QByteArrayView(line).sliced(prefix.size(), line.size() - prefix.size() - 2))
+        : QList<QByteArrayView>();
+    const bool keep = spliced.size() == events.size();
     reply->range.events.reserve(size_t(events.size()));
-    for (const QJsonValue &v : events) {
-        const protocol::EventParse parsed = protocol::parseEvent(v.toObject());
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        const protocol::EventParse parsed = protocol::parseEvent(events.at(i).toObject());
         if (parsed.status != protocol::EventParse::Status::Ok || !parsed.event.isSequenced()) {
             *error = QStringLiteral("history reply with a bad event: %1").arg(parsed.error);
             return false;
         }
-        reply->range.events.push_back(protocol::Sequenced::from(parsed.event));
+        if (keep)
+            reply->range.events.push_back({parsed.event, spliced.at(i).toByteArray()});
+        else
+            reply->range.events.push_back(protocol::Sequenced::from(parsed.event));
     }
     return true;
 }

@@ -57,8 +57,11 @@ struct HistoryReply
     qint64 head = 0;
     log::ChannelLog::Range range;
 };
-// Reads a history frame; false (with *error) when it is malformed.
-bool decodeHistory(const QJsonObject &frame, HistoryReply *reply, QString *error);
+// Reads a history frame, `line` (without its newline) and the same parsed as `frame`; false
+// (with *error) when it is malformed. A line laid out as encodeHistoryLine() writes it gives
+// up its events' JSON as the broker wrote it, as decodeEvent() does; any other layout is
+// encoded afresh.
+bool decodeHistory(const QByteArray &line, const QJsonObject &frame, HistoryReply *reply, QString *error);
 
 // What a node asks the broker, read by the broker (a value, so tests and fuzz_busline feed
 // it bytes):
