@@ -234,6 +234,7 @@ private slots:
     void brokerCountsMalformedFrames_data();
     void brokerCountsMalformedFrames();
     void brokerRefusesAnythingBeforeHello();
+    void brokerRejectsNewChannelsPastItsLimit();
 
     // BusClient reading the broker's socket.
     void clientReadsFramesHoweverSplit_data();
@@ -459,7 +460,8 @@ void TestBusFrame::decodeHistoryRequest_data()
     QTest::newRow("default limit") << QByteArray(R"({"op":"history","channel":"main","since":0,"ref":2})") << true << 1000;
     QTest::newRow("no since") << QByteArray(R"({"op":"history","channel":"main","ref":2})") << false << 1000;
     QTest::newRow("negative since") << QByteArray(R"({"op":"history","channel":"main","since":-1,"ref":2})") << false << 1000;
-    QTest::newRow("zero limit") << QByteArray(R"({"op":"history","channel":"main","since":1,"limit":0,"ref":2})") << false << 0;
+    QTest::newRow("zero limit: the head only") << QByteArray(R"({"op":"history","channel":"main","since":0,"limit":0,"ref":2})") << true << 0;
+    QTest::newRow("negative limit") << QByteArray(R"({"op":"history","channel":"main","since":1,"limit":-1,"ref":2})") << false << -1;
     QTest::newRow("bad channel") << QByteArray(R"({"op":"history","channel":"../x","since":1,"ref":2})") << false << 1000;
 }
 
@@ -641,8 +643,8 @@ void TestBusFrame::brokerCountsMalformedFrames_data()
         << QStringLiteral("sent a malformed history request");
     QTest::newRow("history without since") << QByteArray(R"({"op":"history","ref":9,"channel":"main","limit":10})")
                                            << QStringLiteral("sent a malformed history request");
-    QTest::newRow("history with limit 0")
-        << QByteArray(R"({"op":"history","ref":9,"channel":"main","since":0,"limit":0})")
+    QTest::newRow("history with a negative limit")
+        << QByteArray(R"({"op":"history","ref":9,"channel":"main","since":0,"limit":-1})")
         << QStringLiteral("sent a malformed history request");
 }
 
@@ -695,6 +697,41 @@ void TestBusFrame::brokerRefusesAnythingBeforeHello()
     QTRY_COMPARE(node.state(), QAbstractSocket::UnconnectedState);
     QCOMPARE(broker.nodeCount(), 0);
     QCOMPARE(metric(broker, "duplex_events_in_total"), 0.0);
+}
+
+void TestBusFrame::brokerRejectsNewChannelsPastItsLimit()
+{
+    BrokerServer broker(kSecret, 100);
+    broker.setMaxChannels(2);
+    QString error;
+    const quint16 port = broker.listen(QHostAddress::LocalHost, 0, &error);
+    QVERIFY2(port, qPrintable(error));
+    BusClient node(QStringLiteral("ws-1"), kSecret);
+    QSignalSpy ready(&node, &BusClient::ready);
+    QSignalSpy events(&node, &BusClient::eventReceived);
+    QSignalSpy rejected(&node, &BusClient::publishRejected);
+    QSignalSpy history(&node, &BusClient::historyReceived);
+    node.connectToBroker(QHostAddress::LocalHost, port);
+    QVERIFY(ready.wait(5000));
+    const auto publish = [&node](const char *channel) {
+        return node.publish(Event::published(QString::fromLatin1(channel), QStringLiteral("c1"), 1));
+    };
+    publish("a");
+    publish("b");
+    const qint64 third = publish("c");
+    publish("a"); // a channel it numbers already: sequenced, and the sentinel
+    QTRY_COMPARE(events.size(), 3);
+    QCOMPARE(rejected.size(), 1);
+    QCOMPARE(rejected.constFirst().at(0).toLongLong(), third);
+    QCOMPARE(rejected.constFirst().at(1).toString(),
+             QStringLiteral("the cluster numbers 2 channels, its limit: publish to one of those"));
+    QCOMPARE(metric(broker, "duplex_channels"), 2.0);
+    QCOMPARE(metric(broker, "duplex_channel_limit_rejections_total"), 1.0);
+    // A head lookup (no events) of a channel it never numbered creates nothing.
+    node.requestHistory(QStringLiteral("d"), 0, 0);
+    QTRY_COMPARE(history.size(), 1);
+    QCOMPARE(history.constFirst().at(0).value<HistoryReply>().head, qint64(0));
+    QCOMPARE(metric(broker, "duplex_channels"), 2.0);
 }
 
 void TestBusFrame::clientReadsFramesHoweverSplit_data()

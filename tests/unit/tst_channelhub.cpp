@@ -2,7 +2,8 @@
 // FakeBroker that says exactly what the hub reads and records what it asks (inside the
 // local buffer, before it, at and past the head, cut by a limit, a channel it never saw,
 // joining a channel with history, a seq that jumps), acks for a node's own publishes only,
-// and the same resume through a real BrokerServer.
+// head lookups of channels the node does not know, idle channels forgotten, and the same
+// resume through a real BrokerServer.
 #include "bus/brokerserver.h"
 #include "bus/busframe.h"
 #include "fakebroker.h"
@@ -90,6 +91,35 @@ bool relay(ChannelHub &hub, FakeBroker &broker, qint64 first, qint64 last, const
     return QTest::qWaitFor([&] { return hub.head(channel) == last; }, 5000);
 }
 
+// Asks `hub` for `channel`'s head; the value once the callback ran, and whether it ran
+// before withHead() returned.
+struct Head
+{
+    std::optional<qint64> head;
+    bool inCall = true;
+    bool atOnce = false;
+};
+
+std::shared_ptr<Head> headOf(ChannelHub &hub, const QString &channel)
+{
+    auto result = std::make_shared<Head>();
+    hub.withHead(channel, [result](qint64 head) {
+        result->head = head;
+        result->atOnce = result->inCall;
+    });
+    result->inCall = false;
+    return result;
+}
+
+// Answers the head lookup `request` (a history request for no events) with `head`.
+void answerLookup(FakeBroker &broker, const QJsonObject &request, qint64 head)
+{
+    QCOMPARE(request.value(QStringLiteral("op")).toString(), QStringLiteral("history"));
+    QCOMPARE(request.value(QStringLiteral("limit")).toInt(), 0);
+    broker.write(duplex::bus::encodeHistoryLine(request.value(QStringLiteral("ref")).toInteger(),
+                                                request.value(QStringLiteral("channel")).toString(), head, {}));
+}
+
 // Answers the history request `request` as a broker holding `log` would.
 void answerHistory(FakeBroker &broker, const QJsonObject &request, const ChannelLog &log)
 {
@@ -109,8 +139,11 @@ class TestChannelHub : public QObject
 private slots:
     void fetchSince_data();
     void fetchSince();
-    void channelNeverSeenIsEmptyAtOnce();
+    void channelNotKnownIsAskedOfTheBroker();
     void joiningAChannelWithHistory();
+    void lookupAskedAgainAfterALinkDrop();
+    void idleChannelsAreForgotten();
+    void rejectedPublishIsAnswered();
     void historyRepliesFindTheirCallers();
     void eventsAreBufferedBeforeTheyAreAnnounced();
     void seqJumpFollowsTheBroker();
@@ -202,19 +235,36 @@ void TestChannelHub::fetchSince()
         QCOMPARE(s.json, sequenced(s.event.seq).json); // the broker's bytes, unchanged
 }
 
-void TestChannelHub::channelNeverSeenIsEmptyAtOnce()
+void TestChannelHub::channelNotKnownIsAskedOfTheBroker()
 {
     FakeBroker broker;
     ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
-    QVERIFY(connectHub(hub, broker, {{kMain, 3}}));
-    // Neither the broker (it named no such channel at hello) nor the bus since has seen
-    // an event there: nothing to ask anybody.
-    const auto result = fetch(hub, QStringLiteral("quiet"), 0);
-    QVERIFY(result->range && result->atOnce);
-    QVERIFY(result->range->events.empty());
-    QVERIFY(!result->range->hasGap());
-    QCOMPARE(hub.head(QStringLiteral("quiet")), qint64(0));
-    QCOMPARE(hub.historyRequests(), quint64(0));
+    // The heads of the handshake are not taken: a node knows only the channels in use.
+    QVERIFY(connectHub(hub, broker, {{QStringLiteral("quiet"), 3}}));
+    QVERIFY(!hub.knows(QStringLiteral("quiet")));
+    // Its head: asked once, however many clients wait for it.
+    const auto first = headOf(hub, QStringLiteral("quiet"));
+    const auto second = headOf(hub, QStringLiteral("quiet"));
+    QVERIFY(broker.waitForFrames(2));
+    QVERIFY(!first->head && !second->head);
+    answerLookup(broker, broker.frames().constLast(), 3);
+    QTRY_VERIFY(first->head && second->head);
+    QCOMPARE(*first->head, qint64(3));
+    QCOMPARE(*second->head, qint64(3));
+    QCOMPARE(hub.headLookups(), quint64(1));
+    QVERIFY(hub.knows(QStringLiteral("quiet")));
+    // Known now: at once, and nothing after the head to fetch.
+    const auto known = headOf(hub, QStringLiteral("quiet"));
+    QVERIFY(known->atOnce);
+    QCOMPARE(*known->head, qint64(3));
+    const auto atHead = fetch(hub, QStringLiteral("quiet"), 3);
+    QVERIFY(atHead->range && atHead->atOnce);
+    // A channel it does not know is the broker's to answer, even from 0.
+    const auto unknown = fetch(hub, QStringLiteral("other"), 0);
+    QVERIFY(!unknown->range);
+    QVERIFY(broker.waitForFrames(3));
+    QCOMPARE(broker.frames().constLast().value(QStringLiteral("channel")).toString(), QStringLiteral("other"));
+    QCOMPARE(broker.frames().size(), 3);
 }
 
 void TestChannelHub::joiningAChannelWithHistory()
@@ -222,8 +272,13 @@ void TestChannelHub::joiningAChannelWithHistory()
     FakeBroker broker;
     ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
     QVERIFY(connectHub(hub, broker, {{kMain, 40}, {QStringLiteral("other"), 7}}));
+    const auto head = headOf(hub, kMain);
+    QVERIFY(broker.waitForFrames(2));
+    answerLookup(broker, broker.frames().constLast(), 40);
+    QTRY_VERIFY(head->head);
     QCOMPARE(hub.head(kMain), qint64(40));
-    QCOMPARE(hub.head(QStringLiteral("other")), qint64(7));
+    QCOMPARE(hub.head(QStringLiteral("other")), qint64(0)); // not asked for
+    QVERIFY(!hub.knows(QStringLiteral("other")));
 
     // At the head: nothing after it, known without asking.
     const auto atHead = fetch(hub, kMain, 40);
@@ -232,7 +287,7 @@ void TestChannelHub::joiningAChannelWithHistory()
     // Anything before it was sequenced before this node joined: only the broker has it.
     const auto before = fetch(hub, kMain, 38);
     QVERIFY(!before->range);
-    QVERIFY(broker.waitForFrames(2));
+    QVERIFY(broker.waitForFrames(3));
     QCOMPARE(broker.frames().constLast().value(QStringLiteral("since")).toInteger(), qint64(38));
 
     // Live events from the head on fill the buffer.
@@ -447,7 +502,7 @@ void TestChannelHub::droppedLinkCatchesUp()
     broker.sendReady();
     QVERIFY(broker.waitForFrames(hello + 1));
     QVERIFY(!hub.isReady()); // behind the broker: /healthz stays 503 until caught up
-    QCOMPARE(hub.head(QStringLiteral("quiet")), qint64(4));
+    QVERIFY(!hub.knows(QStringLiteral("quiet"))); // looked up when a client comes for it
     // Live events of the channel during the re-sync: held back until the missed ones are out.
     QByteArray live;
     for (qint64 seq = 9; seq <= 10; ++seq)
@@ -590,11 +645,14 @@ void TestChannelHub::resumeThroughARealBroker()
     QCOMPARE(older->range->gapTo, qint64(4));
     QCOMPARE(seqsOf(*older->range), seqRange(5, 10));
 
-    // A node that joins later knows the head at once and fetches the rest from the broker.
+    // A node that joins later asks the head and fetches the rest from the broker.
     ChannelHub late(QStringLiteral("comet-1"), kSecret, 3);
     QSignalSpy lateReady(&late, &ChannelHub::ready);
     late.connectToBroker(QHostAddress::LocalHost, port);
     QVERIFY(lateReady.wait(5000));
+    const auto head = headOf(late, kMain);
+    QTRY_VERIFY(head->head);
+    QCOMPARE(*head->head, qint64(10));
     QCOMPARE(late.head(kMain), qint64(10));
     const auto joined = fetch(late, kMain, 0, 4);
     QTRY_VERIFY(joined->range);
@@ -604,6 +662,72 @@ void TestChannelHub::resumeThroughARealBroker()
     QVERIFY(joined->range->more);
     for (const Sequenced &s : joined->range->events)
         QCOMPARE(s.event.data.toInt(), int(s.event.seq));
+}
+
+void TestChannelHub::lookupAskedAgainAfterALinkDrop()
+{
+    FakeBroker broker;
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
+    QVERIFY(connectHub(hub, broker));
+    const auto head = headOf(hub, kMain);
+    QVERIFY(broker.waitForFrames(2));
+    // The link drops before the answer: the lookup is asked again on the next link.
+    broker.dropNode();
+    QTRY_COMPARE(broker.connections(), 2);
+    QVERIFY(broker.waitForFrames(3));
+    QCOMPARE(broker.frames().constLast().value(QStringLiteral("op")).toString(), QStringLiteral("hello"));
+    broker.sendReady({{kMain, 6}});
+    QVERIFY(broker.waitForFrames(4));
+    QVERIFY(!head->head);
+    answerLookup(broker, broker.frames().constLast(), 6);
+    QTRY_VERIFY(head->head);
+    QCOMPARE(*head->head, qint64(6));
+}
+
+void TestChannelHub::idleChannelsAreForgotten()
+{
+    FakeBroker broker;
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
+    QSet<QString> inUse{QStringLiteral("busy")};
+    hub.setInUse([&inUse](const QString &channel) { return inUse.contains(channel); });
+    hub.setIdleLimitMs(200);
+    QVERIFY(connectHub(hub, broker));
+    QVERIFY(relay(hub, broker, 1, 2, QStringLiteral("busy")));
+    QVERIFY(relay(hub, broker, 1, 3, QStringLiteral("idle")));
+    // The idle one goes, name and head and events; the one in use stays however old.
+    QTRY_COMPARE(hub.channelsEvicted(), quint64(1));
+    QVERIFY(!hub.knows(QStringLiteral("idle")));
+    QCOMPARE(hub.store().bytes(), qint64(sequenced(1, QStringLiteral("busy")).json.size() * 2));
+    QVERIFY(hub.knows(QStringLiteral("busy")));
+    // The busy one goes once nobody uses it: a sentinel that the sweep runs.
+    inUse.clear();
+    QTRY_COMPARE(hub.channelsEvicted(), quint64(2));
+    QCOMPARE(hub.store().channelCount(), 0);
+    QCOMPARE(hub.store().bytes(), qint64(0));
+    // Its next event makes it known again from there: what came before is the broker's.
+    QVERIFY(relay(hub, broker, 4, 4, QStringLiteral("idle")));
+    QVERIFY(hub.knows(QStringLiteral("idle")));
+    const auto local = fetch(hub, QStringLiteral("idle"), 3);
+    QVERIFY(local->range && local->atOnce);
+    QCOMPARE(seqsOf(*local->range), seqRange(4, 4));
+    const auto before = fetch(hub, QStringLiteral("idle"), 0);
+    QVERIFY(!before->range);
+}
+
+void TestChannelHub::rejectedPublishIsAnswered()
+{
+    FakeBroker broker;
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
+    QVERIFY(connectHub(hub, broker));
+    std::optional<ChannelHub::PublishOutcome> outcome;
+    hub.publish(Event::published(QStringLiteral("new"), QStringLiteral("c1"), 1),
+                [&outcome](const ChannelHub::PublishOutcome &o) { outcome = o; });
+    QVERIFY(broker.waitForFrames(2));
+    broker.write(duplex::bus::encodeRejectedLine(broker.frames().constLast().value(QStringLiteral("ref")).toInteger(),
+                                                 QStringLiteral("the cluster numbers 5 channels, its limit")));
+    QTRY_VERIFY(outcome);
+    QVERIFY(!outcome->sequenced());
+    QCOMPARE(outcome->unavailable, QStringLiteral("the cluster numbers 5 channels, its limit"));
 }
 
 QTEST_GUILESS_MAIN(TestChannelHub)

@@ -52,6 +52,7 @@ private slots:
     void gapsAndHeadsAfterEviction();
     void appendFollowsTheBroker();
     void resetForgetsAChannel();
+    void forgetDropsNameAndHead();
 };
 
 void TestHistoryStore::totalBound_data()
@@ -141,6 +142,28 @@ void TestHistoryStore::resetForgetsAChannel()
     QCOMPARE(store.head(QStringLiteral("a")), qint64(7));
     QCOMPARE(store.sequence(message(QStringLiteral("a"), 3)).event.seq, qint64(8));
     QCOMPARE(held(store), QStringLiteral("a:8-8 b:1-1"));
+}
+
+void TestHistoryStore::forgetDropsNameAndHead()
+{
+    HistoryStore store(100, std::numeric_limits<qint64>::max(), std::numeric_limits<qint64>::max());
+    store.sequence(message(QStringLiteral("a"), 1));
+    store.sequence(message(QStringLiteral("b"), 2));
+    store.resetHead(QStringLiteral("idle"), 9);
+    QVERIFY(store.knows(QStringLiteral("idle")));
+    store.forget(QStringLiteral("a"));
+    store.forget(QStringLiteral("idle"));
+    QVERIFY(!store.knows(QStringLiteral("a")));
+    QVERIFY(!store.knows(QStringLiteral("idle")));
+    QCOMPARE(store.channelCount(), 1);
+    QCOMPARE(store.heldChannelCount(), 1);
+    QCOMPARE(store.bytes(), eventBytes());
+    QCOMPARE(held(store), QStringLiteral("b:1-1"));
+    // Known again from its next event, wherever its numbering stands.
+    Event e = message(QStringLiteral("a"), 3);
+    e.seq = 1;
+    QVERIFY(store.append(Sequenced::from(e)));
+    QCOMPARE(store.bytes(), 2 * eventBytes());
 }
 
 QTEST_GUILESS_MAIN(TestHistoryStore)

@@ -30,6 +30,8 @@ public:
     // The responder, or nullptr when the client is gone; after a write the caller drops
     // this object.
     QHttpServerResponder *responder();
+    // The client's socket, null once it is deleted.
+    QTcpSocket *socket() const { return m_socket; }
 
 private:
     QHttpServerResponder m_responder;

@@ -78,9 +78,20 @@ ChannelLog::Range HistoryStore::since(const QString &channel, qint64 since, int 
     if (it != m_held.cend())
         return it->log.since(since, limit);
     // Nothing held: everything after `since` up to the head is a gap.
-    ChannelLog empty(1);
-    empty.resetHead(head(channel));
-    return empty.since(since, limit);
+    ChannelLog::Range range;
+    const qint64 channelHead = head(channel);
+    since = std::max<qint64>(since, 0);
+    if (since < channelHead) {
+        range.gapFrom = since + 1;
+        range.gapTo = channelHead;
+    }
+    return range;
+}
+
+void HistoryStore::forget(const QString &channel)
+{
+    resetHead(channel, 0);
+    m_heads.remove(channel);
 }
 
 void HistoryStore::settle(const QString &channel, Held &h, qint64 bytesBefore, quint64 oldestBefore)

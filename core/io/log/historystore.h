@@ -35,6 +35,10 @@ public:
     bool append(const protocol::Sequenced &sequenced);
     // Forgets `channel`'s events and continues its sequence after `head`.
     void resetHead(const QString &channel, qint64 head);
+    // Forgets `channel` altogether, its head too (a node letting go of an idle channel;
+    // never the sequencer, whose heads are the cluster's numbering).
+    void forget(const QString &channel);
+    bool knows(const QString &channel) const { return m_heads.contains(channel); }
 
     // As ChannelLog's, for `channel` (a channel never seen holds nothing and covers all).
     bool covers(const QString &channel, qint64 since) const;

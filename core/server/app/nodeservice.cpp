@@ -10,6 +10,7 @@ void NodeService::start(const app::ServerOptions &options)
     m_options = options;
     m_hub = new node::ChannelHub(options.name, options.secret, options.buffer, options.bufferBytes,
                                  options.bufferTotalBytes, this);
+    m_hub->setIdleLimitMs(options.channelIdleMs);
     createSurface(m_hub, options, m_metrics);
     m_admin = new http::AdminServer(&m_metrics, [this] { return m_hub->isReady(); }, this);
 
@@ -26,8 +27,14 @@ void NodeService::start(const app::ServerOptions &options)
                   [this] { return double(m_hub->publishesUnavailable()); });
     m_metrics.add("duplex_buffer_bytes", K::Gauge, "Bytes of events in this node's buffer, every channel (--buffer-total).",
                   [this] { return double(m_hub->store().bytes()); });
-    m_metrics.add("duplex_channels", K::Gauge, "Channels this node knows the head of.",
+    m_metrics.add("duplex_channels", K::Gauge, "Channels this node knows the head of: in use, or lately.",
                   [this] { return double(m_hub->store().channelCount()); });
+    m_metrics.add("duplex_channels_evicted_total", K::Counter,
+                  "Channels forgotten: no client on this node and no event for --channel-idle.",
+                  [this] { return double(m_hub->channelsEvicted()); });
+    m_metrics.add("duplex_head_lookups_total", K::Counter,
+                  "Channels whose head was asked of the broker: a client came for a channel this node did not know.",
+                  [this] { return double(m_hub->headLookups()); });
 
     connect(m_hub, &node::ChannelHub::ready, this, &NodeService::handleHubReady);
     connect(m_hub, &node::ChannelHub::failed, this, &Service::failed);

@@ -27,6 +27,11 @@ constexpr int kMaxConnections = 1000000;
 // --max-backlog at least: a resume fills a socket to 1 MiB before it waits for the reader,
 // so anything less would close fast readers of a large resume.
 constexpr qint64 kMinBacklogBytes = 1024 * 1024;
+// --max-channels at most: each costs the broker its name and head (about 200 bytes)
+// whatever its history, so 100 million is ~20 GiB.
+constexpr int kMaxChannels = 100000000;
+// --channel-idle at most: a day.
+constexpr double kMaxChannelIdleSeconds = 86400;
 
 bool parsePort(const QString &text, quint16 *port)
 {
@@ -135,6 +140,17 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         QStringLiteral("Bytes written to one node and not yet read by it, at most; past that the node is "
                        "dropped and catches up from history when it reconnects (at least 1 MiB, default 64 MiB)."),
         QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
+    const QCommandLineOption maxChannelsOption(
+        QStringLiteral("max-channels"),
+        QStringLiteral("Channels numbered at most; past it a publish to a new channel is refused with `unavailable`.\n"
+                       "A channel keeps its head for good once numbered (1 to %1, default 100000).").arg(kMaxChannels),
+        QStringLiteral("count"), QStringLiteral("100000"));
+    const QCommandLineOption channelIdleOption(
+        QStringLiteral("channel-idle"),
+        QStringLiteral("Seconds a channel with no client on this node and no event is kept; then the node forgets\n"
+                       "it and asks the broker for its head when a client comes (0.1 to %1, default 300).")
+            .arg(kMaxChannelIdleSeconds),
+        QStringLiteral("seconds"), QStringLiteral("300"));
     const QCommandLineOption bufferOption(QStringLiteral("buffer"),
                                           QStringLiteral("Events kept per channel on this node; older ones come from the broker (default 1000)."),
                                           QStringLiteral("count"), QStringLiteral("1000"));
@@ -193,6 +209,7 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         parser.addOption(bufferOption);
         parser.addOption(bufferBytesOption);
         parser.addOption(bufferTotalOption);
+        parser.addOption(channelIdleOption);
         parser.addOption(maxMessageOption);
         parser.addOption(rateOption);
         parser.addOption(maxConnectionsOption);
@@ -213,6 +230,7 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         parser.addOption(historyBytesOption);
         parser.addOption(historyTotalOption);
         parser.addOption(maxNodeLagOption);
+        parser.addOption(maxChannelsOption);
     }
     if (role == util::Role::Static)
         parser.addOption(rootOption);
@@ -258,6 +276,11 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         if (!util::readInteger(parser.value(bufferTotalOption), o.bufferBytes, std::numeric_limits<qint64>::max(), &o.bufferTotalBytes))
             return fail(QStringLiteral("--buffer-total: expected a byte count of at least --buffer-bytes (%1), got %2")
                             .arg(o.bufferBytes).arg(parser.value(bufferTotalOption)));
+        double idleSeconds = 0;
+        if (!util::readNumber(parser.value(channelIdleOption), 0.1, kMaxChannelIdleSeconds, &idleSeconds))
+            return fail(QStringLiteral("--channel-idle: expected 0.1 to %1 seconds, got %2")
+                            .arg(kMaxChannelIdleSeconds).arg(parser.value(channelIdleOption)));
+        o.channelIdleMs = int(idleSeconds * 1000);
         int maxMessage = 0;
         if (!positiveInt(maxMessageOption, &maxMessage))
             return fail(QStringLiteral("--max-message: expected a positive byte count, got %1").arg(parser.value(maxMessageOption)));
@@ -303,6 +326,8 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         && !util::readInteger(parser.value(maxNodeLagOption), kMinNodeLag, std::numeric_limits<qint64>::max(), &o.maxNodeLag))
         return fail(QStringLiteral("--max-node-lag: expected a byte count of at least %1, got %2")
                         .arg(kMinNodeLag).arg(parser.value(maxNodeLagOption)));
+    if (role == util::Role::Broker && !util::readInteger(parser.value(maxChannelsOption), 1, kMaxChannels, &o.maxChannels))
+        return fail(QStringLiteral("--max-channels: expected 1 to %1, got %2").arg(kMaxChannels).arg(parser.value(maxChannelsOption)));
     if (role == util::Role::Static) {
         o.root = parser.value(rootOption);
         if (o.root.isEmpty())

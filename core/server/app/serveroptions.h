@@ -20,9 +20,11 @@ struct ServerOptions
     qint64 historyBytes = 64 * 1024 * 1024; // broker: and at most this many bytes of them per channel
     qint64 historyTotalBytes = 256LL << 20; // broker: and at most this many over all channels
     qint64 maxNodeLag = 64 * 1024 * 1024;  // broker: a node this far behind in bytes is dropped
+    int maxChannels = 100000;              // broker: channels numbered at most
     int buffer = 1000;                     // nodes: events kept per channel locally
     qint64 bufferBytes = 8LL << 20;        // nodes: and at most this many bytes of them per channel
     qint64 bufferTotalBytes = 256LL << 20; // nodes: and at most this many over all channels
+    int channelIdleMs = 300000;            // nodes: a channel unused this long is forgotten
     qint64 maxMessageBytes = 64 * 1024;
     double rateLimit = 1000;               // publishes per second per client
     int holdSeconds = 25;                  // Comet: how long a poll is held before `[]`

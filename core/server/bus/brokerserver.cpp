@@ -63,6 +63,9 @@ BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, qint64 histor
                   [this] { return double(m_bytesOut); });
     m_metrics.add("duplex_frames_rejected_total", metrics::Metrics::Kind::Counter,
                   "Bus frames refused as malformed.", [this] { return double(m_framesRejected); });
+    m_metrics.add("duplex_channel_limit_rejections_total", metrics::Metrics::Kind::Counter,
+                  "Publishes to a new channel rejected: --max-channels channels are numbered.",
+                  [this] { return double(m_publishesRejected); });
     m_metrics.add("duplex_bus_connections_refused_total", metrics::Metrics::Kind::Counter,
                   "Bus connections closed at once: too many were waiting for their hello.",
                   [this] { return double(m_connectionsRefused); });
@@ -215,10 +218,16 @@ void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
     if (!decodePublish(frame, &publish)) {
         ++m_framesRejected;
         qWarning("broker: node %s published a malformed event (ref %lld)", qPrintable(session.name), publish.ref);
+        reject(session, publish.ref, QStringLiteral("the bus refused a malformed event"));
         return;
     }
     const qint64 ref = publish.ref;
     protocol::Event &event = publish.event;
+    if (m_history.channelCount() >= m_maxChannels && !m_history.knows(event.channel)) {
+        ++m_publishesRejected;
+        reject(session, ref, QStringLiteral("the cluster numbers %1 channels, its limit: publish to one of those").arg(m_maxChannels));
+        return;
+    }
     event.ts = QDateTime::currentMSecsSinceEpoch();
     const protocol::Sequenced sequenced = m_history.sequence(std::move(event));
     ++m_eventsSequenced;
@@ -264,6 +273,14 @@ void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
     socket->write(line);
     m_bytesOut += quint64(line.size());
     dropIfLagging(socket);
+}
+
+void BrokerServer::reject(Session &session, qint64 ref, const QString &reason)
+{
+    const QByteArray line = encodeRejectedLine(ref, reason);
+    session.socket->write(line);
+    m_bytesOut += quint64(line.size());
+    dropIfLagging(session.socket);
 }
 
 void BrokerServer::refuse(Session &session, const QString &reason)

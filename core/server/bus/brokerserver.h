@@ -21,6 +21,8 @@ inline constexpr qint64 kDefaultMaxNodeLag = 64 * 1024 * 1024;
 // Channels per `heads` line: at most ~90 KiB a line (64-character names), far below the
 // bus's 16 MiB, whatever the channel count.
 inline constexpr int kDefaultHeadsChunk = 1000;
+// Channels the broker numbers at most: see docs/PROTOCOL.md for why 100,000.
+inline constexpr int kDefaultMaxChannels = 100000;
 
 // The cluster's sequencer (the thesis's "messaging service"): nodes connect over loopback
 // and prove they hold the cluster secret; every event a node publishes gets the next seq
@@ -42,6 +44,10 @@ public:
     void setMaxNodeLag(qint64 bytes) { m_maxNodeLag = bytes; }
     // Channels per `heads` line of the handshake (default kDefaultHeadsChunk).
     void setHeadsChunk(int channels) { m_headsChunk = channels; }
+    // The most channels numbered (default kDefaultMaxChannels): past it a publish to a new
+    // channel is rejected. A channel, once numbered, keeps its head for good: forgetting
+    // it would number it from 1 again under clients that hold its seqs.
+    void setMaxChannels(int channels) { m_maxChannels = channels; }
 
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
 
@@ -75,6 +81,8 @@ private:
     void handlePublish(Session &session, const QJsonObject &frame);
     void handleHistory(Session &session, const QJsonObject &frame);
     void refuse(Session &session, const QString &reason);
+    // Tells the node its publish `ref` was not sequenced, and why.
+    void reject(Session &session, qint64 ref, const QString &reason);
     // Past the bound once the kernel has taken what it will? Clears the handshake allowance
     // once the backlog is under the bound.
     bool isLagging(Session &session);
@@ -87,6 +95,7 @@ private:
     int m_historyCapacity;
     qint64 m_maxNodeLag = kDefaultMaxNodeLag;
     int m_headsChunk = kDefaultHeadsChunk;
+    int m_maxChannels = kDefaultMaxChannels;
     QTcpServer *m_server = nullptr;
     std::map<QTcpSocket *, Session> m_sessions;
     log::HistoryStore m_history;
@@ -95,6 +104,7 @@ private:
     quint64 m_eventsRelayed = 0; // event frames written to nodes
     quint64 m_bytesOut = 0;
     quint64 m_framesRejected = 0;
+    quint64 m_publishesRejected = 0;  // new channels past m_maxChannels
     quint64 m_connectionsRefused = 0; // closed at once: too many waiting for their hello
     quint64 m_nodesDropped = 0;       // cut off: backlog past m_maxNodeLag
 };

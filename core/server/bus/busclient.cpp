@@ -105,6 +105,13 @@ void BusClient::handleLine(const QByteArray &line)
             return;
         }
         emit historyReceived(reply);
+    } else if (op == QLatin1String("rejected")) {
+        RejectedPublish rejected;
+        if (!decodeRejected(frame, &rejected)) {
+            fail(QStringLiteral("the broker sent a rejected frame without a ref"));
+            return;
+        }
+        emit publishRejected(rejected.ref, rejected.reason);
     } else if (op == QLatin1String("heads") || op == QLatin1String("ready")) {
         // `heads` lines of a bounded number of channels each, then `ready` (which may
         // carry heads too).

@@ -28,9 +28,11 @@ public:
     void reconnect();
     bool isReady() const { return m_ready; }
 
-    // Sends an unsequenced event; the broker relays it back with this ref. Returns the ref.
+    // Sends an unsequenced event; the broker relays it back with this ref, or rejects it
+    // (publishRejected). Returns the ref.
     qint64 publish(const protocol::Event &event);
-    // Asks for a channel's history after `since`; the reply carries the returned ref.
+    // Asks for a channel's history after `since`; the reply carries the returned ref. A
+    // `limit` of 0 asks for the channel's head alone.
     qint64 requestHistory(const QString &channel, qint64 since, int limit);
 
 signals:
@@ -39,6 +41,7 @@ signals:
     void failed(const QString &reason);
     void eventReceived(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref);
     void historyReceived(const duplex::bus::HistoryReply &reply);
+    void publishRejected(qint64 ref, const QString &reason);
 
 private:
     void handleConnected();

@@ -184,6 +184,20 @@ bool decodeHistory(const QByteArray &line, const QJsonObject &frame, HistoryRepl
     return true;
 }
 
+QByteArray encodeRejectedLine(qint64 ref, const QString &reason)
+{
+    return encodeLine({{QStringLiteral("op"), QStringLiteral("rejected")},
+                       {QStringLiteral("ref"), ref},
+                       {QStringLiteral("reason"), reason}});
+}
+
+bool decodeRejected(const QJsonObject &frame, RejectedPublish *rejected)
+{
+    rejected->ref = frame.value(QStringLiteral("ref")).toInteger(-1);
+    rejected->reason = frame.value(QStringLiteral("reason")).toString();
+    return rejected->ref >= 0;
+}
+
 bool decodePublish(const QJsonObject &frame, PublishFrame *publish)
 {
     publish->ref = frame.value(QStringLiteral("ref")).toInteger(0);
@@ -213,7 +227,7 @@ bool decodeHistoryRequest(const QJsonObject &frame, HistoryRequest *request)
     request->channel = frame.value(QStringLiteral("channel")).toString();
     request->since = frame.value(QStringLiteral("since")).toInteger(-1);
     request->limit = frame.value(QStringLiteral("limit")).toInt(1000);
-    return protocol::isValidChannel(request->channel) && request->since >= 0 && request->limit > 0;
+    return protocol::isValidChannel(request->channel) && request->since >= 0 && request->limit >= 0;
 }
 
 } // namespace duplex::bus

@@ -63,6 +63,17 @@ struct HistoryReply
 // encoded afresh.
 bool decodeHistory(const QByteArray &line, const QJsonObject &frame, HistoryReply *reply, QString *error);
 
+// The broker's answer to a publish it did not sequence (a new channel past its limit, a
+// malformed event): the publish's `ref` and why.
+QByteArray encodeRejectedLine(qint64 ref, const QString &reason);
+struct RejectedPublish
+{
+    qint64 ref = 0;
+    QString reason;
+};
+// Reads a rejected frame; false when it has no ref.
+bool decodeRejected(const QJsonObject &frame, RejectedPublish *rejected);
+
 // What a node asks the broker, read by the broker (a value, so tests and fuzz_busline feed
 // it bytes):
 // a publish: the event to sequence (a message with `from` and `data`, or a join or leave
@@ -75,7 +86,8 @@ struct PublishFrame
 // Reads a publish frame; false when its event is malformed (`ref` is read either way).
 bool decodePublish(const QJsonObject &frame, PublishFrame *publish);
 
-// a history request: every event of `channel` after `since`, at most `limit` of them.
+// a history request: every event of `channel` after `since`, at most `limit` of them (0:
+// none, the reply's head is what was asked).
 struct HistoryRequest
 {
     qint64 ref = 0;
@@ -83,8 +95,7 @@ struct HistoryRequest
     qint64 since = -1;
     int limit = 1000;
 };
-// Reads a history request; false when the channel is invalid, since negative or limit not
-// positive.
+// Reads a history request; false when the channel is invalid, since or limit negative.
 bool decodeHistoryRequest(const QJsonObject &frame, HistoryRequest *request);
 
 } // namespace duplex::bus

@@ -28,6 +28,7 @@ ChannelHub::ChannelHub(QString nodeName, QByteArray secret, int bufferCapacity, 
     , m_bus(new bus::BusClient(m_nodeName, std::move(secret), this))
     , m_reconnectTimer(new QTimer(this))
     , m_handshakeTimer(new QTimer(this))
+    , m_evictTimer(new QTimer(this))
     , m_store(bufferCapacity, bufferBytes, bufferTotalBytes)
 {
     m_reconnectTimer->setSingleShot(true);
@@ -46,6 +47,9 @@ ChannelHub::ChannelHub(QString nodeName, QByteArray secret, int bufferCapacity, 
     connect(m_bus, &bus::BusClient::failed, this, &ChannelHub::handleLinkFailed);
     connect(m_bus, &bus::BusClient::eventReceived, this, &ChannelHub::handleEvent);
     connect(m_bus, &bus::BusClient::historyReceived, this, &ChannelHub::handleHistory);
+    connect(m_bus, &bus::BusClient::publishRejected, this, &ChannelHub::handlePublishRejected);
+    connect(m_evictTimer, &QTimer::timeout, this, &ChannelHub::evictIdle);
+    setIdleLimitMs(kDefaultIdleLimitMs);
 }
 
 ChannelHub::~ChannelHub() = default;
@@ -53,6 +57,14 @@ ChannelHub::~ChannelHub() = default;
 void ChannelHub::connectToBroker(const QHostAddress &address, quint16 port)
 {
     m_bus->connectToBroker(address, port);
+}
+
+void ChannelHub::setIdleLimitMs(int ms)
+{
+    m_idleLimitMs = ms;
+    // A channel goes at most a quarter past its limit; a sweep costs one pass over the
+    // channels known, so not more often than 10 times a second.
+    m_evictTimer->start(std::clamp(ms / 4, 100, 60000));
 }
 
 bool ChannelHub::isReady() const
@@ -63,6 +75,32 @@ bool ChannelHub::isReady() const
 qint64 ChannelHub::head(const QString &channel) const
 {
     return m_store.head(channel);
+}
+
+void ChannelHub::withHead(const QString &channel, HeadCallback done)
+{
+    if (m_store.knows(channel)) {
+        done(head(channel));
+        return;
+    }
+    auto waiting = m_lookups.find(channel);
+    if (waiting != m_lookups.end()) {
+        waiting->push_back(std::move(done));
+        return;
+    }
+    std::vector<HeadCallback> callbacks;
+    callbacks.push_back(std::move(done));
+    m_lookups.insert(channel, std::move(callbacks));
+    ++m_headLookups;
+    if (m_linkUp)
+        sendLookup(channel);
+}
+
+void ChannelHub::sendLookup(const QString &channel)
+{
+    // A history request for no events: its reply's head is the answer. The broker writes
+    // every event relayed before it first, so the reply's head is never behind the node.
+    m_lookupRefs.insert(m_bus->requestHistory(channel, 0, 0), channel);
 }
 
 void ChannelHub::publish(const protocol::Event &event, SequencedCallback done)
@@ -82,9 +120,9 @@ void ChannelHub::publish(const protocol::Event &event, SequencedCallback done)
 
 bool ChannelHub::readLocal(const QString &channel, qint64 since, int limit, log::ChannelLog::Range *range) const
 {
-    // A channel never seen covers everything (nothing after since); one whose events were
-    // dropped for room covers only what is after its head.
-    if (!m_store.covers(channel, since))
+    // A channel this node does not know (never used, or forgotten) is the broker's to
+    // answer; one whose events were dropped for room covers only what is after its head.
+    if (!m_store.knows(channel) || !m_store.covers(channel, since))
         return false;
     *range = m_store.since(channel, since, limit);
     return true;
@@ -118,19 +156,23 @@ void ChannelHub::handleReady(const QHash<QString, qint64> &heads)
     m_linkUp = true;
     m_attempt = 0;
     m_handshakeTimer->stop();
+    // Only the channels this node knows: any other is looked up when a client asks for it
+    // (at the first `ready`, none).
     for (auto it = heads.cbegin(); it != heads.cend(); ++it) {
-        const bool known = m_store.heads().contains(it.key());
+        if (!m_store.knows(it.key()))
+            continue;
         const qint64 local = m_store.head(it.key());
-        if (!rejoined || !known || local > it.value()) {
-            if (known && local > it.value())
-                qWarning("node %s: the broker's head of %s is %lld, behind this node's %lld: following the broker",
-                         qPrintable(m_nodeName), qPrintable(it.key()), it.value(), local);
+        if (local > it.value()) {
+            qWarning("node %s: the broker's head of %s is %lld, behind this node's %lld: following the broker",
+                     qPrintable(m_nodeName), qPrintable(it.key()), it.value(), local);
             m_store.resetHead(it.key(), it.value());
         } else if (local < it.value()) {
             m_backfills.insert(it.key(), Backfill{it.value(), {}});
             m_backfillQueue << it.key();
         }
     }
+    for (auto it = m_lookups.cbegin(); it != m_lookups.cend(); ++it)
+        sendLookup(it.key());
     std::vector<HistoryRequest> queued = std::move(m_queuedHistory);
     m_queuedHistory.clear();
     for (HistoryRequest &request : queued)
@@ -166,6 +208,8 @@ void ChannelHub::handleLinkFailed(const QString &reason)
         for (auto &entry : m_pendingHistory)
             m_queuedHistory.push_back(std::move(entry.second));
         m_pendingHistory.clear();
+        // Head lookups too (their callbacks wait in m_lookups).
+        m_lookupRefs.clear();
         // A re-sync under way starts over from the local heads: held events are not in
         // the buffer, so the next re-sync fetches them again.
         m_backfills.clear();
@@ -201,20 +245,31 @@ void ChannelHub::handleEvent(const protocol::Sequenced &sequenced, const QString
 
 void ChannelHub::deliver(const protocol::Sequenced &sequenced)
 {
+    const QString &channel = sequenced.event.channel;
+    // A channel this node does not know (forgotten when idle, or never used here) is
+    // known from this event on: what came before it is the broker's to answer.
+    if (!m_store.knows(channel))
+        m_store.resetHead(channel, sequenced.event.seq - 1);
     if (!m_store.append(sequenced)) {
         // The bus is one ordered TCP stream, so this means a broker restart or a bug:
         // say so once and follow the broker's numbering from here.
-        const QString &channel = sequenced.event.channel;
         qWarning("node %s: channel %s jumped from seq %lld to %lld", qPrintable(m_nodeName), qPrintable(channel),
                  m_store.head(channel), sequenced.event.seq);
         m_store.resetHead(channel, sequenced.event.seq - 1);
         m_store.append(sequenced);
     }
+    touch(channel);
     emit eventSequenced(sequenced);
 }
 
 void ChannelHub::handleHistory(const bus::HistoryReply &reply)
 {
+    auto lookup = m_lookupRefs.find(reply.ref);
+    if (lookup != m_lookupRefs.end()) {
+        m_lookupRefs.erase(lookup);
+        handleLookup(reply);
+        return;
+    }
     if (m_backfillRef != 0 && reply.ref == m_backfillRef) {
         m_backfillRef = 0;
         handleBackfill(reply);
@@ -226,6 +281,48 @@ void ChannelHub::handleHistory(const bus::HistoryReply &reply)
     const RangeCallback done = std::move(pending->second.done);
     m_pendingHistory.erase(pending);
     done(reply.range);
+}
+
+void ChannelHub::handleLookup(const bus::HistoryReply &reply)
+{
+    const QString &channel = reply.channel;
+    if (!m_store.knows(channel))
+        m_store.resetHead(channel, reply.head);
+    touch(channel);
+    const qint64 channelHead = head(channel);
+    const std::vector<HeadCallback> waiting = m_lookups.take(channel);
+    for (const HeadCallback &done : waiting)
+        done(channelHead);
+}
+
+void ChannelHub::handlePublishRejected(qint64 ref, const QString &reason)
+{
+    auto pending = m_pendingPublishes.find(ref);
+    if (pending == m_pendingPublishes.end())
+        return;
+    const SequencedCallback done = std::move(pending->second);
+    m_pendingPublishes.erase(pending);
+    done({0, reason});
+}
+
+void ChannelHub::touch(const QString &channel)
+{
+    m_lastActiveMs.insert(channel, util::monotonicMs());
+}
+
+void ChannelHub::evictIdle()
+{
+    const qint64 now = util::monotonicMs();
+    for (auto it = m_lastActiveMs.begin(); it != m_lastActiveMs.end();) {
+        const QString &channel = it.key();
+        if (now - it.value() < m_idleLimitMs || (m_inUse && m_inUse(channel)) || m_backfills.contains(channel)) {
+            ++it;
+            continue;
+        }
+        m_store.forget(channel);
+        ++m_channelsEvicted;
+        it = m_lastActiveMs.erase(it);
+    }
 }
 
 void ChannelHub::requestNextBackfill()

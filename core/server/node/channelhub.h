@@ -30,6 +30,11 @@ namespace duplex::node {
 // it holds that fell behind, from the broker's history and in seq order, holding back that
 // channel's live events until then, so each event is announced once and in order. Only a
 // node that never joined, or that has no broker for maxOutageMs, fails.
+//
+// A node knows only the channels in use: one with no subscriber (as the surface says) and
+// no event for idleLimitMs is forgotten, name and head, so a flood of channel names
+// costs the node nothing lasting. A channel it does not know has its head looked up from
+// the broker before a client is told where it stands (withHead()).
 class ChannelHub final : public QObject
 {
     Q_OBJECT
@@ -46,9 +51,13 @@ public:
     };
     using SequencedCallback = std::function<void(const PublishOutcome &outcome)>;
     using RangeCallback = std::function<void(const log::ChannelLog::Range &range)>;
+    using HeadCallback = std::function<void(qint64 head)>;
+    using InUse = std::function<bool(const QString &channel)>;
 
     // A broker gone this long (60 s) is taken as gone for good: `failed`.
     static constexpr int kDefaultMaxOutageMs = 60000;
+    // A channel without subscribers and events this long (5 minutes) is forgotten.
+    static constexpr int kDefaultIdleLimitMs = 300000;
 
     // The local buffer: per channel at most `bufferCapacity` events and `bufferBytes` of
     // their JSON, over all channels at most `bufferTotalBytes` (log::HistoryStore).
@@ -59,13 +68,23 @@ public:
 
     void connectToBroker(const QHostAddress &address, quint16 port);
     void setMaxOutageMs(int ms) { m_maxOutageMs = ms; }
+    // How long a channel nobody uses is kept (default kDefaultIdleLimitMs), and how the
+    // surface tells which channels have subscribers (none, until set).
+    void setIdleLimitMs(int ms);
+    void setInUse(InUse inUse) { m_inUse = std::move(inUse); }
     // The link is up and every channel caught up with the broker.
     bool isReady() const;
     bool isLinkUp() const { return m_linkUp; }
     const QString &nodeName() const { return m_nodeName; }
 
-    // Latest seq this node has seen in a channel.
+    // Whether this node knows the channel's head (it is in use, or was lately).
+    bool knows(const QString &channel) const { return m_store.knows(channel); }
+    // Latest seq this node has seen in a channel (0 for one it does not know).
     qint64 head(const QString &channel) const;
+    // Runs `done` with the channel's head: at once when this node knows the channel, else
+    // once the broker has said it (asked when the link is up). Afterwards the channel is
+    // known until it is idle again.
+    void withHead(const QString &channel, HeadCallback done);
 
     // Sends an event to be sequenced; `done` (optional) runs once with its outcome: its seq
     // once relayed back, or unavailable (at once when the link is down).
@@ -77,8 +96,9 @@ public:
     // empty when `since` is at or past the head.
     void fetchSince(const QString &channel, qint64 since, int limit, RangeCallback done);
 
-    // The local part of fetchSince(): fills `range` and returns true when this node's
-    // buffer holds everything after `since` (or there is nothing after it).
+    // The local part of fetchSince(): fills `range` and returns true when this node knows
+    // the channel and its buffer holds everything after `since` (or there is nothing
+    // after it).
     bool readLocal(const QString &channel, qint64 since, int limit, log::ChannelLog::Range *range) const;
 
     quint64 eventsReceived() const { return m_eventsReceived; }
@@ -87,6 +107,8 @@ public:
     quint64 reconnects() const { return m_reconnects; }
     quint64 publishesUnavailable() const { return m_publishesUnavailable; }
     quint64 eventsBackfilled() const { return m_eventsBackfilled; }
+    quint64 channelsEvicted() const { return m_channelsEvicted; }
+    quint64 headLookups() const { return m_headLookups; }
 
 signals:
     // The link is ready: at start, and again after each reconnect.
@@ -124,6 +146,12 @@ private:
     void handleEvent(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref);
     void handleHistory(const bus::HistoryReply &reply);
     void handleBackfill(const bus::HistoryReply &reply);
+    void handleLookup(const bus::HistoryReply &reply);
+    void handlePublishRejected(qint64 ref, const QString &reason);
+    void sendLookup(const QString &channel);
+    // Forgets the channels nobody uses that had no event for the idle limit.
+    void evictIdle();
+    void touch(const QString &channel);
     void sendHistoryRequest(HistoryRequest request);
     void requestNextBackfill();
     void finishBackfill(const QString &channel);
@@ -134,6 +162,9 @@ private:
     bus::BusClient *m_bus;
     QTimer *m_reconnectTimer;
     QTimer *m_handshakeTimer;
+    QTimer *m_evictTimer;
+    int m_idleLimitMs = kDefaultIdleLimitMs;
+    InUse m_inUse;
     int m_maxOutageMs = kDefaultMaxOutageMs;
     bool m_linkUp = false;
     bool m_everReady = false;
@@ -146,11 +177,20 @@ private:
     QHash<QString, Backfill> m_backfills;
     QStringList m_backfillQueue; // one channel fetched at a time: replies stay small
     qint64 m_backfillRef = 0;    // the request in flight, 0 when none
+    // Every channel the store knows, with when it last had an event or was looked up
+    // (monotonic ms).
+    QHash<QString, qint64> m_lastActiveMs;
+    // Head lookups: the callbacks waiting per channel (one request each), and the
+    // requests in flight by ref. Bounded by the clients waiting for them.
+    QHash<QString, std::vector<HeadCallback>> m_lookups;
+    QHash<qint64, QString> m_lookupRefs;
     quint64 m_eventsReceived = 0;
     quint64 m_historyRequests = 0;
     quint64 m_reconnects = 0;
     quint64 m_publishesUnavailable = 0;
     quint64 m_eventsBackfilled = 0;
+    quint64 m_channelsEvicted = 0;
+    quint64 m_headLookups = 0;
 };
 
 } // namespace duplex::node

@@ -43,6 +43,7 @@ CometNode::CometNode(ChannelHub *hub, Limits limits, QObject *parent)
     , m_newSessionBuckets(limits.newSessionRate, 2 * limits.newSessionRate, kMaxTrackedAddresses)
 {
     connect(m_sessionTimer, &QTimer::timeout, this, &CometNode::expireSessions);
+    m_hub->setInUse([this](const QString &channel) { return m_sessions.members(channel) > 0; });
     m_sessionTimer->start(std::clamp(m_limits.holdMs / 4, 250, 5000));
 }
 
@@ -138,6 +139,24 @@ void CometNode::handleSubscribe(const QHttpServerRequest &request, QTcpSocket *s
     }
     const protocol::SubscribeQuery &query = parsed.query;
     QHttpServerResponder responder = http::HttpService::responderFor(request, socket);
+    const QHostAddress address = http::clientAddress(socket->peerAddress(), request.value("X-Real-IP"));
+    if (m_hub->knows(query.channel)) {
+        subscribe(responder, socket, query, address);
+        return;
+    }
+    // A channel this node does not know: its head comes from the broker first, so the
+    // welcome and a new session's cursor say where it stands. The request waits parked
+    // (its client may leave meanwhile); nothing else of it is kept.
+    auto parked = std::make_shared<http::ParkedResponder>(std::move(responder), socket, this, [] {});
+    m_hub->withHead(query.channel, [this, parked, query, address](qint64) {
+        if (QHttpServerResponder *waiting = parked->responder())
+            subscribe(*waiting, parked->socket(), query, address);
+    });
+}
+
+void CometNode::subscribe(QHttpServerResponder &responder, QTcpSocket *socket, const protocol::SubscribeQuery &query,
+                          const QHostAddress &address)
+{
     if (query.clientId.isEmpty()) {
         // First call: the client learns its id and where the channel stands, at once.
         // Its session (and its join) begins with its first poll, on whichever node that
@@ -157,7 +176,6 @@ void CometNode::handleSubscribe(const QHttpServerRequest &request, QTcpSocket *s
                             QStringLiteral("this node knows %1 clients, its limit: retry later").arg(m_limits.maxSessions));
             return;
         }
-        const QHostAddress address = http::clientAddress(socket->peerAddress(), request.value("X-Real-IP"));
         if (http::isLimitedAddress(address) && !m_newSessionBuckets.take(address.toString(), now)) {
             ++m_rateLimited;
             cometReplyError(responder, Status::TooManyRequests, QStringLiteral("rate_limited"),

@@ -2,6 +2,7 @@
 
 #include "metrics/metrics.h"
 #include "node/cometsessions.h"
+#include "protocol/codec.h"
 #include "util/keyedbuckets.h"
 
 #include <QHash>
@@ -67,6 +68,9 @@ public:
 private:
     void handleRequest(const QHttpServerRequest &request, QTcpSocket *socket);
     void handleSubscribe(const QHttpServerRequest &request, QTcpSocket *socket);
+    // A subscribe whose channel this node knows: the welcome, or the poll held.
+    void subscribe(QHttpServerResponder &responder, QTcpSocket *socket, const protocol::SubscribeQuery &query,
+                   const QHostAddress &address);
     void handlePublish(const QHttpServerRequest &request, QTcpSocket *socket);
     void handleLeave(const QHttpServerRequest &request, QTcpSocket *socket);
     void handlePublishGone(quint64 id);

@@ -52,6 +52,7 @@ WebSocketNode::WebSocketNode(ChannelHub *hub, Limits limits, QObject *parent)
     connect(m_server, &QWebSocketServer::newConnection, this, &WebSocketNode::handleWebSocket);
     connect(m_hub, &ChannelHub::eventSequenced, this, &WebSocketNode::handleEventSequenced);
     connect(m_hub, &ChannelHub::gapped, this, &WebSocketNode::handleGap);
+    m_hub->setInUse([this](const QString &channel) { return m_subscribers.contains(channel); });
     // Idle connections are pinged so proxies on the path never see them as dead.
     connect(m_pingTimer, &QTimer::timeout, this, &WebSocketNode::pingAll);
     m_pingTimer->start(m_limits.pingIntervalMs);
@@ -176,22 +177,33 @@ void WebSocketNode::handleWebSocket()
         });
 
         const protocol::SubscribeQuery &query = parsed.query;
-        const qint64 head = m_hub->head(query.channel);
         client->id = query.clientId.isEmpty() ? util::newClientId() : query.clientId;
         client->channel = query.channel;
-        client->lastSent = query.since >= 0 ? query.since : head;
-        client->resuming = query.since >= 0 && query.since < head;
         client->presence = query.presence;
-        m_subscribers[client->channel].push_back(client);
-
-        sendFrame(client, protocol::Event::welcome(client->id, client->channel, head, m_hub->nodeName(),
-                                                   presenceSent(client))
-                              .toJson());
-        m_hub->publish(protocol::Event::join(client->channel, client->id,
-                                             protocol::transportName(protocol::Transport::WebSocket)));
-        if (client->resuming)
-            continueResume(socket);
+        // The welcome says where the channel stands: at once when this node knows the
+        // channel, else once the broker has said. What the client publishes meanwhile is
+        // sequenced after that answer, so it still comes back to it.
+        m_hub->withHead(query.channel, [this, socket = QPointer<QWebSocket>(socket), since = query.since](qint64 head) {
+            if (Client *c = socket ? find(socket) : nullptr)
+                subscribe(c, since, head);
+        });
     }
+}
+
+void WebSocketNode::subscribe(Client *client, qint64 since, qint64 head)
+{
+    if (client->closing)
+        return;
+    client->lastSent = since >= 0 ? since : head;
+    client->resuming = since >= 0 && since < head;
+    client->joined = true;
+    m_subscribers[client->channel].push_back(client);
+    sendFrame(client, protocol::Event::welcome(client->id, client->channel, head, m_hub->nodeName(), presenceSent(client))
+                          .toJson());
+    m_hub->publish(protocol::Event::join(client->channel, client->id,
+                                         protocol::transportName(protocol::Transport::WebSocket)));
+    if (client->resuming)
+        continueResume(client->socket);
 }
 
 void WebSocketNode::handleText(Client *client, const QString &text)
@@ -262,9 +274,8 @@ void WebSocketNode::handleDisconnected(QWebSocket *socket)
         if (list.empty())
             m_subscribers.erase(subs);
     }
-    if (!client->id.isEmpty()) {
+    if (client->joined)
         m_hub->publish(protocol::Event::leave(client->channel, client->id));
-    }
     socket->deleteLater();
 }
 

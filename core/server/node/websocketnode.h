@@ -67,6 +67,7 @@ private:
         bool resuming = false; // catching up: live events wait for the catch-up
         bool closing = false;
         bool presence = true;  // false: join and leave are not sent (presence=0)
+        bool joined = false;   // welcomed and announced: its leave is owed
         bool fetching = false; // a resume slice was asked for and has not come yet
         util::TokenBucket bucket;
         quint64 written = 0;   // bytes the socket has written, every kind of frame
@@ -78,6 +79,8 @@ private:
 
     void handleTcpConnection();
     void handleWebSocket();
+    // Welcomes a client once its channel's head is known, announces it, starts its resume.
+    void subscribe(Client *client, qint64 since, qint64 head);
     void handleText(Client *client, const QString &text);
     void handleDisconnected(QWebSocket *socket);
     void handleEventSequenced(const protocol::Sequenced &sequenced);
