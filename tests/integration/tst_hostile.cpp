@@ -190,6 +190,7 @@ private slots:
     void staticTraversalThroughNginx();
     void tenThousandChannelsFromOneClient();
     void twentyThousandCometClientIds();
+    void channelsPastTheLimitAreRefusedAndIdleOnesForgotten();
 
 private:
     quint16 port() const { return m_cluster->port(); }
@@ -951,6 +952,75 @@ void TestHostile::twentyThousandCometClientIds()
     QVERIFY2(grown < 64 * 1024 * 1024, qPrintable(QString::number(grown)));
     bystander.send(QStringLiteral("after"));
     QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 2, 5000);
+    QVERIFY(stopTestCluster(own.get()));
+}
+
+void TestHostile::channelsPastTheLimitAreRefusedAndIdleOnesForgotten()
+{
+    // A cluster of its own that numbers 40 channels at most, whose nodes forget a channel
+    // nobody uses after half a second.
+    duplex::control::ClusterConfig config;
+    const int limit = 40;
+    config.serverArguments[duplex::util::Role::Broker] = {QStringLiteral("--max-channels"), QString::number(limit)};
+    const QStringList idle{QStringLiteral("--channel-idle"), QStringLiteral("0.5")};
+    config.serverArguments[duplex::util::Role::WebSocket] = idle;
+    config.serverArguments[duplex::util::Role::Comet] = idle;
+    QString error;
+    const std::unique_ptr<Cluster> own = startTestCluster(1, 1, &error, config);
+    QVERIFY2(own, qPrintable(error));
+    const quint16 ownPort = own->port();
+    const auto ownMetric = [&own](duplex::util::Role role, const QByteArray &name) {
+        for (const duplex::control::NodeStatus &n : own->nodes()) {
+            if (n.role == role) {
+                const duplex::client::HttpResult r = httpCall(n.adminPort, "GET", "/metrics");
+                return r.status == 200 ? duplex::metrics::Metrics::parse(r.body).value(name, qQNaN()) : qQNaN();
+            }
+        }
+        return qQNaN();
+    };
+    WsClient bystander; // its join numbers the first channel
+    QVERIFY(bystander.open(wsUrl(ownPort, QStringLiteral("presence=0&channel=h-cap"))));
+
+    // 60 new channels, one publish each: the first 39 are numbered, the rest refused 503.
+    const int count = 60;
+    const QMap<int, int> statuses = sendMany(ownPort, "POST", count, [](int i) {
+        return "/xhr/publish?channel=h-cap-" + QByteArray::number(i) + "&clientId=cap-" + QByteArray::number(i);
+    });
+    QCOMPARE(statuses.value(200), limit - 1);
+    QCOMPARE(statuses.value(503), count - limit + 1);
+    const duplex::client::HttpResult refused = httpCall(ownPort, "POST", "/xhr/publish?channel=h-cap-new", "x");
+    QCOMPARE(refused.status, 503);
+    const QJsonObject body = QJsonDocument::fromJson(refused.body).object();
+    QCOMPARE(body.value(QStringLiteral("code")).toString(), QStringLiteral("unavailable"));
+    QVERIFY2(body.value(QStringLiteral("message")).toString().contains(QStringLiteral("40 channels")), refused.body.constData());
+    QCOMPARE(ownMetric(duplex::util::Role::Broker, "duplex_channels"), double(limit));
+    QCOMPARE(ownMetric(duplex::util::Role::Broker, "duplex_channel_limit_rejections_total"), double(count - limit + 2));
+
+    // Every node saw the 39 events; once idle, each keeps only the channels in use: the
+    // bystander's on the WebSocket node, none on the Comet node.
+    QTRY_COMPARE_WITH_TIMEOUT(ownMetric(duplex::util::Role::WebSocket, "duplex_channels"), 1.0, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(ownMetric(duplex::util::Role::Comet, "duplex_channels"), 0.0, 10000);
+    QVERIFY(ownMetric(duplex::util::Role::WebSocket, "duplex_channels_evicted_total") >= limit - 1);
+
+    // A forgotten channel is looked up when a client comes: the welcome says where it
+    // stands, and a resume from 0 gets its event from the broker's history.
+    const double lookupsBefore = ownMetric(duplex::util::Role::WebSocket, "duplex_head_lookups_total");
+    WsClient late;
+    QVERIFY(late.open(wsUrl(ownPort, QStringLiteral("presence=0&since=0&channel=h-cap-3"))));
+    QCOMPARE(late.eventsOfType(EventType::Welcome).constFirst().seq, qint64(1));
+    QTRY_COMPARE_WITH_TIMEOUT(late.count(EventType::Message), 1, 5000);
+    QCOMPARE(late.eventsOfType(EventType::Message).constFirst().seq, qint64(1));
+    QCOMPARE(ownMetric(duplex::util::Role::WebSocket, "duplex_head_lookups_total"), lookupsBefore + 1);
+    // The same on the Comet node.
+    const duplex::client::HttpResult welcome = httpCall(ownPort, "GET", "/xhr/subscribe?channel=h-cap-5");
+    QCOMPARE(welcome.status, 200);
+    const QJsonObject welcomeEvent = QJsonDocument::fromJson(welcome.body).array().at(0).toObject();
+    QCOMPARE(welcomeEvent.value(QStringLiteral("type")).toString(), QStringLiteral("welcome"));
+    QCOMPARE(welcomeEvent.value(QStringLiteral("seq")).toInteger(), qint64(1));
+
+    // The bystander's channel, numbered first, works throughout.
+    bystander.send(QStringLiteral("after"));
+    QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 1, 5000);
     QVERIFY(stopTestCluster(own.get()));
 }
 

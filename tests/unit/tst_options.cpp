@@ -52,6 +52,8 @@ private slots:
     void historyBounds();
     void brokerMaxNodeLag_data();
     void brokerMaxNodeLag();
+    void channelBounds_data();
+    void channelBounds();
     void loadgenGood();
     void loadgenBad_data();
     void loadgenBad();
@@ -278,6 +280,44 @@ void TestOptions::brokerMaxNodeLag()
     }
     QVERIFY2(r.status == ServerOptionsParse::Status::Ok, qPrintable(r.text));
     QCOMPARE(r.options.maxNodeLag, bytes);
+}
+
+void TestOptions::channelBounds_data()
+{
+    QTest::addColumn<Role>("role");
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<int>("value"); // the broker's maxChannels or a node's channelIdleMs; 0: refused
+
+    QTest::newRow("broker default") << Role::Broker << "" << 100000;
+    QTest::newRow("broker one") << Role::Broker << "--max-channels 1" << 1;
+    QTest::newRow("broker zero") << Role::Broker << "--max-channels 0" << 0;
+    QTest::newRow("broker past the most") << Role::Broker << "--max-channels 100000001" << 0;
+    QTest::newRow("broker text") << Role::Broker << "--max-channels many" << 0;
+    QTest::newRow("broker takes no channel-idle") << Role::Broker << "--channel-idle 5" << 0;
+    QTest::newRow("ws default") << Role::WebSocket << "" << 300000;
+    QTest::newRow("ws half a second") << Role::WebSocket << "--channel-idle 0.5" << 500;
+    QTest::newRow("comet a day") << Role::Comet << "--channel-idle 86400" << 86400000;
+    QTest::newRow("comet past a day") << Role::Comet << "--channel-idle 86401" << 0;
+    QTest::newRow("ws under the least") << Role::WebSocket << "--channel-idle 0.05" << 0;
+    QTest::newRow("ws nan") << Role::WebSocket << "--channel-idle nan" << 0;
+    QTest::newRow("ws takes no max-channels") << Role::WebSocket << "--max-channels 5" << 0;
+}
+
+void TestOptions::channelBounds()
+{
+    QFETCH(Role, role);
+    QFETCH(QString, line);
+    QFETCH(int, value);
+
+    const QString broker = role == Role::Broker ? QString() : QStringLiteral("--broker 127.0.0.1:4000 ");
+    const ServerOptionsParse r = parseServerOptions(role, argv(QStringLiteral("duplex-x"), broker + line), kSecret);
+    if (value == 0) {
+        QCOMPARE(r.status, ServerOptionsParse::Status::Error);
+        QVERIFY2(r.text.contains(QLatin1String("channel")), qPrintable(r.text));
+        return;
+    }
+    QVERIFY2(r.status == ServerOptionsParse::Status::Ok, qPrintable(r.text));
+    QCOMPARE(role == Role::Broker ? r.options.maxChannels : r.options.channelIdleMs, value);
 }
 
 void TestOptions::cometHold()
