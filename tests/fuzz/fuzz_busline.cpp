@@ -4,7 +4,7 @@
 // the bound; decodeEvent and decodeHistory never crash, and what they accept is sound: a
 // relayed event is sequenced, and the JSON a node will send to every client (spliced from
 // the line) is one JSON object that reads back as the decoded event. Accepted frames
-// round-trip through encodeEventLine / encodeHistoryLine. What the broker reads from nodes
+// round-trip through encodeEventLine / encodeHistoryLine / encodeRejectedLine. What the broker reads from nodes
 // (decodePublish, decodeHistoryRequest) is sound too: a publish it accepts becomes an event
 // that reads back, relayed and inside a history reply.
 #include "fuzzcheck.h"
@@ -116,12 +116,25 @@ void checkPublish(const QJsonObject &frame)
                "a history reply holding a published event does not decode");
 }
 
+// A rejected publish: its ref and reason read back as written.
+void checkRejected(const QJsonObject &frame)
+{
+    RejectedPublish rejected;
+    if (!decodeRejected(frame, &rejected))
+        return;
+    FUZZ_CHECK(rejected.ref >= 0, "accepted a rejected frame without a ref");
+    const QByteArray again = encodeRejectedLine(rejected.ref, rejected.reason);
+    RejectedPublish back;
+    FUZZ_CHECK(decodeRejected(frameOf(again.left(again.size() - 1)), &back), "an encoded rejected line does not decode");
+    FUZZ_CHECK(back.ref == rejected.ref && back.reason == rejected.reason, "a rejected frame changed on the way");
+}
+
 void checkHistoryRequest(const QJsonObject &frame)
 {
     HistoryRequest request;
     if (!decodeHistoryRequest(frame, &request))
         return;
-    FUZZ_CHECK(isName(request.channel) && request.since >= 0 && request.limit > 0, "accepted a malformed history request");
+    FUZZ_CHECK(isName(request.channel) && request.since >= 0 && request.limit >= 0, "accepted a malformed history request");
     log::ChannelLog log(8);
     for (int i = 0; i < 3; ++i)
         log.sequence(protocol::Event::leave(request.channel, QStringLiteral("c1")));
@@ -164,6 +177,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         checkHistory(read.line, frame);
         checkPublish(frame);
         checkHistoryRequest(frame);
+        checkRejected(frame);
     }
     return 0;
 }
