@@ -202,7 +202,8 @@ private:
     // The end of every case: after a sentinel, the bystander holds `messages` messages
     // (the sentinel included) and the cluster is intact; false with *why otherwise.
     bool unharmed(WsClient &bystander, const QString &channel, int messages, QString *why);
-    const duplex::control::NodeStatus *node(duplex::util::Role role) const;
+    // The first node of `role` as the cluster reports it now; none when it has none.
+    std::optional<duplex::control::NodeStatus> node(duplex::util::Role role) const;
     // One metric of the node of `role`, NaN when it could not be read.
     double metric(duplex::util::Role role, const QByteArray &name) const;
 
@@ -269,20 +270,18 @@ bool TestHostile::unharmed(WsClient &bystander, const QString &channel, int mess
     return clusterIntact(why);
 }
 
-const duplex::control::NodeStatus *TestHostile::node(duplex::util::Role role) const
+std::optional<duplex::control::NodeStatus> TestHostile::node(duplex::util::Role role) const
 {
-    static QList<duplex::control::NodeStatus> nodes;
-    nodes = m_cluster->nodes();
-    for (const auto &n : std::as_const(nodes)) {
+    for (const duplex::control::NodeStatus &n : m_cluster->nodes()) {
         if (n.role == role)
-            return &n;
+            return n;
     }
-    return nullptr;
+    return std::nullopt;
 }
 
 double TestHostile::metric(duplex::util::Role role, const QByteArray &name) const
 {
-    const duplex::control::NodeStatus *n = node(role);
+    const std::optional<duplex::control::NodeStatus> n = node(role);
     if (!n)
         return qQNaN();
     const duplex::client::HttpResult r = httpCall(n->adminPort, "GET", "/metrics");
@@ -705,7 +704,7 @@ void TestHostile::cometNewClientsPerAddressAreLimited()
 {
     // What nginx does for a client at 203.0.113.9, straight to the Comet node: X-Real-IP
     // from loopback. Each new clientId is a session; a burst of twice the rate passes.
-    const duplex::control::NodeStatus *comet = node(duplex::util::Role::Comet);
+    const std::optional<duplex::control::NodeStatus> comet = node(duplex::util::Role::Comet);
     QVERIFY(comet);
     const quint16 cometPort = comet->port;
     const auto newClient = [&](const QByteArray &address, int n) {
@@ -840,7 +839,7 @@ void TestHostile::strangerOnTheBusSending16MiB()
     // Straight to the broker's port: 16 MiB without a newline and no hello. The broker
     // reads at most a hello's 4096 bytes, answers `refused` and closes; its memory does
     // not follow what was sent.
-    const duplex::control::NodeStatus *broker = node(duplex::util::Role::Broker);
+    const std::optional<duplex::control::NodeStatus> broker = node(duplex::util::Role::Broker);
     QVERIFY(broker);
     const qint64 brokerPid = broker->pid;
     const qint64 rssBefore = duplex::util::residentBytes(brokerPid);

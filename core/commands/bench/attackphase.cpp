@@ -2,7 +2,6 @@
 
 #include "attack/rawwebsocket.h"
 #include "attack/requestflood.h"
-#include "client/websocketclient.h"
 #include "protocol/event.h"
 
 #include <QTimer>
@@ -133,14 +132,19 @@ void AttackPhase::openRaw(int count, const QByteArray &target, bool reads)
     }
 }
 
-void AttackPhase::preparePublishes(const QString &channel, int count, const QString &payload)
+client::WebSocketClient::Options AttackPhase::feederOptions(const QString &channel) const
 {
     client::WebSocketClient::Options o;
     o.host = m_host;
     o.port = m_port;
     o.channel = channel;
     o.presence = false;
-    m_feeder = new client::WebSocketClient(o, this);
+    return o;
+}
+
+void AttackPhase::preparePublishes(const QString &channel, int count, const QString &payload)
+{
+    m_feeder = new client::WebSocketClient(feederOptions(channel), this);
     // Published in bursts of 200 behind their acks, within the node's per-client burst.
     auto sendBurst = [this, count, payload] {
         const qint64 until = qMin<qint64>(count, m_fed + 200);
@@ -175,12 +179,7 @@ void AttackPhase::start()
     case HostileAttack::None:
         return;
     case HostileAttack::SlowReaders: {
-        client::WebSocketClient::Options o;
-        o.host = m_host;
-        o.port = m_port;
-        o.channel = kSlowChannel;
-        o.presence = false;
-        m_feeder = new client::WebSocketClient(o, this);
+        m_feeder = new client::WebSocketClient(feederOptions(kSlowChannel), this);
         connect(m_feeder, &client::ChannelClient::published, this, [this] { ++m_fedAcked; });
         m_feeder->start();
         const QString payload(kSlowMessageBytes, QLatin1Char('s'));
@@ -224,11 +223,7 @@ void AttackPhase::start()
     }
     case HostileAttack::Resume:
         for (int i = 0; i < kResumers; ++i) {
-            client::WebSocketClient::Options o;
-            o.host = m_host;
-            o.port = m_port;
-            o.channel = kResumeChannel;
-            o.presence = false;
+            client::WebSocketClient::Options o = feederOptions(kResumeChannel);
             o.since = 0;
             auto *resumer = new client::WebSocketClient(o, this);
             m_resumers << resumer;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bench/hostilebenchoptions.h"
+#include "client/websocketclient.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -12,9 +13,6 @@ class QTimer;
 namespace duplex::attack {
 class RawWebSocket;
 class RequestFlood;
-}
-namespace duplex::client {
-class WebSocketClient;
 }
 
 namespace duplex::bench {
@@ -53,6 +51,9 @@ signals:
     void completed();
 
 private:
+    // The one set of options of every WebSocket client the phase opens (feeders, and the
+    // resumers with a `since`): messages only, so its clients take no part in presence.
+    client::WebSocketClient::Options feederOptions(const QString &channel) const;
     void preparePublishes(const QString &channel, int count, const QString &payload);
     void openRaw(int count, const QByteArray &target, bool reads);
     void handleFloodTick();

@@ -199,6 +199,11 @@ BenchTarget::Reading BenchTarget::readTransport(protocol::Transport transport) c
     return read(transportPids(transport));
 }
 
+BenchTarget::Reading BenchTarget::readRole(util::Role role) const
+{
+    return read(rolePids(role));
+}
+
 BenchTarget::Reading BenchTarget::read(const QList<qint64> &pids)
 {
     Reading reading;

@@ -71,8 +71,8 @@ public:
     // workers, whatever the transport; its master only supervises).
     Reading readTransport(protocol::Transport transport) const;
     // The running processes of one role of a cluster (nginx: its master and workers);
-    // empty for nchan.
-    QList<qint64> rolePids(util::Role role) const;
+    // unknown (-1) for nchan, which has no roles.
+    Reading readRole(util::Role role) const;
     // The admin port (/metrics) of the first running node of `role`; 0 when there is none.
     quint16 adminPort(util::Role role) const;
 
@@ -91,6 +91,7 @@ private:
     void startNchan();
     QList<qint64> transportPids(protocol::Transport transport) const;
     QList<qint64> serverPids() const;
+    QList<qint64> rolePids(util::Role role) const;
     static Reading read(const QList<qint64> &pids);
 
     Config m_config;

@@ -5,7 +5,6 @@
 #include "bench/bystander.h"
 #include "client/httpconnection.h"
 #include "metrics/metrics.h"
-#include "util/procstats.h"
 
 #include <QThread>
 #include <QTimer>
@@ -29,14 +28,8 @@ constexpr int kCapFactor = 10;
 constexpr int kRunSlackS = 120;
 constexpr int kStopTimeoutMs = 15000;
 
-qint64 residentOf(const QList<qint64> &pids)
-{
-    qint64 total = 0;
-    for (const qint64 pid : pids)
-        total += util::residentBytes(pid);
-    return total;
-}
-
+// A sample in which a process of the role could not be read (-1) is left out: the sum
+// of the others would understate the role.
 void track(HostileReport::Memory *memory, qint64 bytes, bool first)
 {
     if (bytes <= 0)
@@ -291,10 +284,10 @@ void HostileBench::recordPhase()
 void HostileBench::sampleMemory()
 {
     const bool first = m_current.broker.peak == 0 && m_current.webSocket.peak == 0;
-    track(&m_current.broker, residentOf(m_target->rolePids(util::Role::Broker)), first);
-    track(&m_current.webSocket, residentOf(m_target->rolePids(util::Role::WebSocket)), first);
-    track(&m_current.comet, residentOf(m_target->rolePids(util::Role::Comet)), first);
-    track(&m_current.nginx, residentOf(m_target->rolePids(util::Role::Nginx)), first);
+    track(&m_current.broker, m_target->readRole(util::Role::Broker).residentBytes, first);
+    track(&m_current.webSocket, m_target->readRole(util::Role::WebSocket).residentBytes, first);
+    track(&m_current.comet, m_target->readRole(util::Role::Comet).residentBytes, first);
+    track(&m_current.nginx, m_target->readRole(util::Role::Nginx).residentBytes, first);
 }
 
 void HostileBench::stopPhaseCluster(const std::function<void()> &then)
