@@ -10,10 +10,10 @@
 #include "httpcall.h"
 #include "metrics/metrics.h"
 #include "testcluster.h"
+#include "util/procstats.h"
 #include "wsclient.h"
 
 #include <QElapsedTimer>
-#include <QFile>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -38,19 +38,6 @@ constexpr int kPerPublisher = 2000;
 constexpr int kMessages = kPublishers * kPerPublisher;
 constexpr int kPayloadBytes = 2048;
 constexpr int kStopMs = 10000;
-
-// VmRSS of a process, in bytes; 0 when it cannot be read.
-qint64 residentBytes(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
-    }
-    return 0;
-}
 
 } // namespace
 
@@ -166,7 +153,7 @@ void TestHostileStall::stoppedNodeIsDroppedAndCatchesUp()
     }
     QVERIFY(subscriber && bystander);
 
-    const qint64 rssBefore = residentBytes(bus.pid);
+    const qint64 rssBefore = duplex::util::residentBytes(bus.pid);
     QVERIFY(rssBefore > 0);
     QVERIFY(::kill(pid_t(stopped.pid), SIGSTOP) == 0);
     QVERIFY(::kill(pid_t(comet.pid), SIGSTOP) == 0);
@@ -194,7 +181,7 @@ void TestHostileStall::stoppedNodeIsDroppedAndCatchesUp()
     qint64 rssPeak = rssBefore;
     double backlogPeak = 0;
     while (stoppedFor.elapsed() < kStopMs) {
-        rssPeak = std::max(rssPeak, residentBytes(bus.pid));
+        rssPeak = std::max(rssPeak, duplex::util::residentBytes(bus.pid));
         backlogPeak = std::max(backlogPeak, metric(bus.adminPort, "duplex_bus_node_backlog_bytes"));
         QTest::qWait(50);
     }
