@@ -572,6 +572,45 @@ void TestOptions::serverBad_data()
     QTest::newRow("comet-history-not-a-node-option") << comet << "--broker 127.0.0.1:4000 --history 5" << kSecret << "history";
     QTest::newRow("ws-takes-no-hold") << ws << "--broker 127.0.0.1:4000 --hold 5" << kSecret << "hold";
     QTest::newRow("static-takes-no-broker") << Role::Static << "--root /x --broker 127.0.0.1:1" << kSecret << "broker";
+
+    // Each wording of the errors, whole: scripts and people read them.
+    const QString b = QStringLiteral("--broker 127.0.0.1:4000 ");
+    QTest::newRow("words-host") << ws << b + "--host localhost" << kSecret << "--host: not an IP address: localhost";
+    QTest::newRow("words-admin-port") << ws << b + "--admin-port x" << kSecret << "--admin-port: not a port number: x";
+    QTest::newRow("words-name") << ws << b + "--name a/b" << kSecret << "--name must match [A-Za-z0-9_.-]{1,64}: a/b";
+    QTest::newRow("words-broker-required") << comet << "" << kSecret << "--broker host:port is required";
+    QTest::newRow("words-broker-empty") << ws << "--broker=" << kSecret << "--broker: expected host:port, got ";
+    QTest::newRow("words-buffer") << ws << b + "--buffer 0" << kSecret << "--buffer: expected a positive count, got 0";
+    QTest::newRow("words-max-message")
+        << ws << b + "--max-message 0" << kSecret << "--max-message: expected a positive byte count, got 0";
+    QTest::newRow("words-buffer-bytes")
+        << ws << b + "--buffer-bytes 1048575" << kSecret << "--buffer-bytes: expected a byte count of at least 1048576, got 1048575";
+    QTest::newRow("words-buffer-total")
+        << comet << b + "--buffer-bytes 2097152 --buffer-total 1048576" << kSecret
+        << "--buffer-total: expected a byte count of at least --buffer-bytes (2097152), got 1048576";
+    QTest::newRow("words-max-outbound-under-the-default-backlog")
+        << ws << b + "--max-outbound 1048576" << kSecret
+        << "--max-outbound: expected a byte count of at least --max-backlog (67108864), got 1048576";
+    QTest::newRow("words-channel-idle")
+        << comet << b + "--channel-idle 0.05" << kSecret << "--channel-idle: expected 0.1 to 86400 seconds, got 0.05";
+    QTest::newRow("words-max-lag") << ws << b + "--max-lag 0" << kSecret << "--max-lag: expected 0.1 to 3600 seconds, got 0";
+    QTest::newRow("words-rate-limit")
+        << ws << b + "--rate-limit -1" << kSecret << "--rate-limit: expected a number from 0 to 1e+06, got -1";
+    QTest::newRow("words-new-sessions")
+        << comet << b + "--new-sessions 0" << kSecret << "--new-sessions: expected a number from 0.1 to 1e+06, got 0";
+    QTest::newRow("words-hold") << comet << b + "--hold 2.5" << kSecret << "--hold: expected 1 to 3600 seconds, got 2.5";
+    QTest::newRow("words-presence-limit")
+        << ws << b + "--presence-limit -1" << kSecret << "--presence-limit: expected 0 to 1000000, got -1";
+    QTest::newRow("words-max-channels")
+        << Role::Broker << "--max-channels 0" << kSecret << "--max-channels: expected 1 to 100000000, got 0";
+    QTest::newRow("words-history-total")
+        << Role::Broker << "--history-bytes 2097152 --history-total 1048576" << kSecret
+        << "--history-total: expected a byte count of at least --history-bytes (2097152), got 1048576";
+    QTest::newRow("words-max-node-lag")
+        << Role::Broker << "--max-node-lag 1048575" << kSecret << "--max-node-lag: expected a byte count of at least 1048576, got 1048575";
+    QTest::newRow("words-root") << Role::Static << "--root=" << kSecret << "--root: no directory given";
+    QTest::newRow("comet-takes-no-max-backlog") << comet << b + "--max-backlog 2097152" << kSecret << "max-backlog";
+    QTest::newRow("static-takes-no-history") << Role::Static << "--root /x --history 5" << kSecret << "history";
 }
 
 void TestOptions::serverBad()

@@ -6,9 +6,16 @@
 
 #include <QCommandLineParser>
 
+#include <algorithm>
+#include <functional>
 #include <limits>
+#include <optional>
+#include <type_traits>
+#include <vector>
 
 namespace duplex::app {
+
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -32,6 +39,81 @@ constexpr qint64 kMinBacklogBytes = 1024 * 1024;
 constexpr int kMaxChannels = 100000000;
 // --channel-idle at most: a day.
 constexpr double kMaxChannelIdleSeconds = 86400;
+
+constexpr int kMaxInt = std::numeric_limits<int>::max();
+constexpr qint64 kMaxInt64 = std::numeric_limits<qint64>::max();
+
+// The roles that take an option, a bit each.
+constexpr unsigned roleBit(util::Role role) { return 1u << unsigned(role); }
+constexpr unsigned kBroker = roleBit(util::Role::Broker);
+constexpr unsigned kWebSocket = roleBit(util::Role::WebSocket);
+constexpr unsigned kComet = roleBit(util::Role::Comet);
+constexpr unsigned kNodes = kWebSocket | kComet;
+constexpr unsigned kStatic = roleBit(util::Role::Static);
+constexpr unsigned kEveryServer = kBroker | kNodes | kStatic;
+
+// Reads the value given for `flag` (`--` and the option's name) into the options; returns
+// the one-line error, empty when the value is taken. Options are read in the table's order,
+// so a bound may be the value of an option above.
+using Reader = std::function<QString(const QString &flag, const QString &text, ServerOptions &o)>;
+
+struct OptionRow
+{
+    QString name;
+    QString valueName;
+    std::optional<QString> defaultValue; // none: the option must be given
+    unsigned roles;
+    Reader read;
+    QString help;
+};
+
+// A value from `low` to `high`, kept times `scale` (a unit conversion); `what` words the
+// range in the error. A double V is finite too: "nan" and "inf" read as numbers, and a NaN
+// limit would let everything by.
+template<typename T, typename V>
+Reader inRange(T ServerOptions::*field, V low, V high, const QString &what, V scale = 1)
+{
+    return [=](const QString &flag, const QString &text, ServerOptions &o) {
+        V value = 0;
+        bool ok = false;
+        if constexpr (std::is_floating_point_v<V>)
+            ok = util::readNumber(text, low, high, &value);
+        else
+            ok = util::readInteger(text, low, high, &value);
+        if (!ok)
+            return u"%1: expected %2, got %3"_s.arg(flag, what, text);
+        o.*field = T(value * scale);
+        return QString();
+    };
+}
+
+Reader between(int low, int high, int ServerOptions::*field)
+{
+    return inRange(field, low, high, u"%1 to %2"_s.arg(low).arg(high));
+}
+
+Reader bytesAtLeast(qint64 low, qint64 ServerOptions::*field)
+{
+    return inRange(field, low, kMaxInt64, u"a byte count of at least %1"_s.arg(low));
+}
+
+// At least the value of the option `lowFlag`, which is read first.
+Reader bytesAtLeast(const QString &lowFlag, qint64 ServerOptions::*low, qint64 ServerOptions::*field)
+{
+    return [=](const QString &flag, const QString &text, ServerOptions &o) {
+        const QString what = u"a byte count of at least %1 (%2)"_s.arg(lowFlag).arg(o.*low);
+        return inRange(field, o.*low, kMaxInt64, what)(flag, text, o);
+    };
+}
+
+// Text that `take` accepts into the options; else the error `problem` (%1: the option)
+// followed by the text.
+Reader checked(bool (*take)(const QString &text, ServerOptions &o), const QString &problem)
+{
+    return [=](const QString &flag, const QString &text, ServerOptions &o) {
+        return take(text, o) ? QString() : problem.arg(flag) + text;
+    };
+}
 
 bool parsePort(const QString &text, quint16 *port)
 {
@@ -58,15 +140,106 @@ bool parseHostPort(const QString &text, QHostAddress *host, quint16 *port)
     return true;
 }
 
+// Every option of the server binaries, in the order --help lists them and they are read.
+std::vector<OptionRow> optionTable(util::Role role, const QString &defaultRoot)
+{
+    using O = ServerOptions;
+    return {
+        {u"host"_s, u"address"_s, u"127.0.0.1"_s, kEveryServer,
+         checked([](const QString &text, O &o) { return o.host.setAddress(text); }, u"%1: not an IP address: "_s),
+         u"Address to listen on (default 127.0.0.1)."_s},
+        {u"port"_s, u"port"_s, u"0"_s, kEveryServer,
+         checked([](const QString &text, O &o) { return parsePort(text, &o.port); }, u"%1: not a port number: "_s),
+         u"Port to listen on; 0 picks a free one (default 0)."_s},
+        {u"admin-port"_s, u"port"_s, u"0"_s, kEveryServer,
+         checked([](const QString &text, O &o) { return parsePort(text, &o.adminPort); }, u"%1: not a port number: "_s),
+         u"Port of /healthz and /metrics on the same address; 0 picks a free one (default 0)."_s},
+        {u"name"_s, u"name"_s, util::roleName(role), kEveryServer,
+         checked([](const QString &text, O &o) { o.name = text; return protocol::isValidClientId(text); },
+                 u"%1 must match [A-Za-z0-9_.-]{1,64}: "_s),
+         u"Name of this process in logs and welcome.node (default: the role)."_s},
+        // The nodes.
+        {u"broker"_s, u"host:port"_s, std::nullopt, kNodes,
+         checked([](const QString &text, O &o) { return parseHostPort(text, &o.brokerHost, &o.brokerPort); },
+                 u"%1: expected host:port, got "_s),
+         u"Broker address, host:port (required)."_s},
+        {u"buffer"_s, u"count"_s, u"1000"_s, kNodes, inRange(&O::buffer, 1, kMaxInt, u"a positive count"_s),
+         u"Events kept per channel on this node; older ones come from the broker (default 1000)."_s},
+        {u"buffer-bytes"_s, u"bytes"_s, QString::number(8LL << 20), kNodes, bytesAtLeast(kMinHistoryBytes, &O::bufferBytes),
+         u"Bytes of events kept per channel on this node (at least 1 MiB, default 8 MiB)."_s},
+        {u"buffer-total"_s, u"bytes"_s, QString::number(256LL << 20), kNodes,
+         bytesAtLeast(u"--buffer-bytes"_s, &O::bufferBytes, &O::bufferTotalBytes),
+         u"Bytes of events kept over all channels on this node; past it the oldest go first (at least\n"
+         "--buffer-bytes, default 256 MiB)."_s},
+        {u"channel-idle"_s, u"seconds"_s, u"300"_s, kNodes,
+         inRange(&O::channelIdleMs, 0.1, kMaxChannelIdleSeconds, u"0.1 to %1 seconds"_s.arg(kMaxChannelIdleSeconds), 1000.0),
+         u"Seconds a channel with no client on this node and no event is kept; then the node forgets\n"
+         "it and asks the broker for its head when a client comes (0.1 to %1, default 300)."_s.arg(kMaxChannelIdleSeconds)},
+        {u"max-message"_s, u"bytes"_s, u"65536"_s, kNodes, inRange(&O::maxMessageBytes, 1, kMaxInt, u"a positive byte count"_s),
+         u"Largest client message in bytes; larger ones are refused (default 65536)."_s},
+        {u"rate-limit"_s, u"per-second"_s, u"1000"_s, kNodes,
+         inRange(&O::rateLimit, 0.0, kMaxRateLimit, u"a number from 0 to %1"_s.arg(kMaxRateLimit)),
+         u"Publishes per second allowed per client, bursts of twice that; 0 = no limit (default 1000)."_s},
+        {u"max-connections"_s, u"count"_s, u"10000"_s, kNodes, between(1, kMaxConnections, &O::maxConnections),
+         u"Clients this node holds at most (WebSocket connections, or Comet clients known); more are\n"
+         "refused with `unavailable` (default 10000)."_s},
+        {u"presence-limit"_s, u"count"_s, u"1000"_s, kNodes, between(0, kMaxConnections, &O::presenceLimit),
+         u"Members of one channel on this node past which join and leave are no longer sent to them\n"
+         "(welcome says \"presence\":false); 0 sends them to nobody (default 1000)."_s},
+        // The WebSocket node.
+        {u"max-per-address"_s, u"count"_s, u"1000"_s, kWebSocket, between(1, kMaxConnections, &O::maxPerAddress),
+         u"Connections from one source address (X-Real-IP behind nginx) at most; loopback clients are\n"
+         "not limited (default 1000)."_s},
+        {u"max-lag"_s, u"seconds"_s, u"10"_s, kWebSocket, inRange(&O::maxLagMs, 0.1, 3600.0, u"0.1 to 3600 seconds"_s, 1000.0),
+         u"Seconds a client may fall behind (the age of the oldest byte queued for it) before it is\n"
+         "closed with error too_slow and 1008; it can resume with since (0.1 to 3600, default 10)."_s},
+        {u"max-backlog"_s, u"bytes"_s, QString::number(64LL << 20), kWebSocket, bytesAtLeast(kMinBacklogBytes, &O::maxBacklogBytes),
+         u"Bytes queued unsent to one client past which it is closed at once (at least 1 MiB,\n"
+         "default 64 MiB)."_s},
+        {u"max-outbound"_s, u"bytes"_s, QString::number(256LL << 20), kWebSocket,
+         bytesAtLeast(u"--max-backlog"_s, &O::maxBacklogBytes, &O::maxOutboundBytes),
+         u"Bytes queued unsent to all clients together past which the largest backlogs are closed\n"
+         "(at least --max-backlog, default 256 MiB)."_s},
+        // The Comet node.
+        {u"hold"_s, u"seconds"_s, u"25"_s, kComet, inRange(&O::holdSeconds, 1, 3600, u"1 to 3600 seconds"_s),
+         u"Seconds a poll is held before it is answered with [] (1 to 3600, default 25)."_s},
+        {u"new-sessions"_s, u"per-second"_s, u"20"_s, kComet,
+         inRange(&O::newSessionRate, 0.1, kMaxRateLimit, u"a number from 0.1 to %1"_s.arg(kMaxRateLimit)),
+         u"New Comet clients per second from one source address (X-Real-IP behind nginx), bursts of\n"
+         "twice that; more polls with unknown clientIds get 429 (default 20)."_s},
+        // The broker.
+        {u"history"_s, u"count"_s, u"10000"_s, kBroker, inRange(&O::history, 1, kMaxInt, u"a positive count"_s),
+         u"Events kept per channel for resume (default 10000)."_s},
+        {u"history-bytes"_s, u"bytes"_s, QString::number(64 << 20), kBroker, bytesAtLeast(kMinHistoryBytes, &O::historyBytes),
+         u"Bytes of events (their JSON) kept per channel for resume; the oldest go first (default 64 MiB)."_s},
+        {u"history-total"_s, u"bytes"_s, QString::number(256LL << 20), kBroker,
+         bytesAtLeast(u"--history-bytes"_s, &O::historyBytes, &O::historyTotalBytes),
+         u"Bytes of events kept over all channels; past it the oldest events of any channel go first\n"
+         "(at least --history-bytes, default 256 MiB)."_s},
+        {u"max-node-lag"_s, u"bytes"_s, QString::number(64 << 20), kBroker, bytesAtLeast(kMinNodeLag, &O::maxNodeLag),
+         u"Bytes written to one node and not yet read by it, at most; past that the node is "
+         "dropped and catches up from history when it reconnects (at least 1 MiB, default 64 MiB)."_s},
+        {u"max-channels"_s, u"count"_s, u"100000"_s, kBroker, between(1, kMaxChannels, &O::maxChannels),
+         u"Channels numbered at most; past it a publish to a new channel is refused with `unavailable`.\n"
+         "A channel keeps its head for good once numbered (1 to %1, default 100000)."_s.arg(kMaxChannels)},
+        // The static node.
+        {u"root"_s, u"dir"_s, defaultRoot, kStatic,
+         checked([](const QString &text, O &o) { o.root = text; return !text.isEmpty(); }, u"%1: no directory given"_s),
+         u"Directory to serve (default: %1)."_s.arg(defaultRoot)},
+    };
+}
+
 } // namespace
 
 ServerOptionsParse parseServerOptions(util::Role role, const QStringList &arguments,
                                       const QByteArray &secret, const QString &defaultRoot)
 {
     ServerOptionsParse r;
-    ServerOptions &o = r.options;
-    const bool isNode = role == util::Role::WebSocket || role == util::Role::Comet;
-
+    auto fail = [&r](const QString &message) {
+        r.status = ServerOptionsParse::Status::Error;
+        r.text = message;
+        return r;
+    };
     QCommandLineParser parser;
     switch (role) {
     case util::Role::Broker:
@@ -99,147 +272,16 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
             "Prints `READY {\"role\":\"static\",\"port\":P,\"admin\":A,...}` once listening."));
         break;
     case util::Role::Nginx:
-        r.status = ServerOptionsParse::Status::Error;
-        r.text = QStringLiteral("nginx is not a Duplex server binary");
-        return r;
+        return fail(QStringLiteral("nginx is not a Duplex server binary"));
     }
     parser.addHelpOption();
-    const QCommandLineOption hostOption(QStringLiteral("host"), QStringLiteral("Address to listen on (default 127.0.0.1)."),
-                                        QStringLiteral("address"), QStringLiteral("127.0.0.1"));
-    const QCommandLineOption portOption(QStringLiteral("port"), QStringLiteral("Port to listen on; 0 picks a free one (default 0)."),
-                                        QStringLiteral("port"), QStringLiteral("0"));
-    const QCommandLineOption adminOption(QStringLiteral("admin-port"),
-                                         QStringLiteral("Port of /healthz and /metrics on the same address; 0 picks a free one (default 0)."),
-                                         QStringLiteral("port"), QStringLiteral("0"));
-    const QCommandLineOption nameOption(QStringLiteral("name"), QStringLiteral("Name of this process in logs and welcome.node (default: the role)."),
-                                        QStringLiteral("name"), util::roleName(role));
-    const QCommandLineOption brokerOption(QStringLiteral("broker"), QStringLiteral("Broker address, host:port (required)."),
-                                          QStringLiteral("host:port"));
-    const QCommandLineOption historyOption(QStringLiteral("history"), QStringLiteral("Events kept per channel for resume (default 10000)."),
-                                           QStringLiteral("count"), QStringLiteral("10000"));
-    const QCommandLineOption historyBytesOption(
-        QStringLiteral("history-bytes"),
-        QStringLiteral("Bytes of events (their JSON) kept per channel for resume; the oldest go first (default 64 MiB)."),
-        QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
-    const QCommandLineOption historyTotalOption(
-        QStringLiteral("history-total"),
-        QStringLiteral("Bytes of events kept over all channels; past it the oldest events of any channel go first\n"
-                       "(at least --history-bytes, default 256 MiB)."),
-        QStringLiteral("bytes"), QString::number(256LL << 20));
-    const QCommandLineOption bufferBytesOption(
-        QStringLiteral("buffer-bytes"),
-        QStringLiteral("Bytes of events kept per channel on this node (at least 1 MiB, default 8 MiB)."),
-        QStringLiteral("bytes"), QString::number(8LL << 20));
-    const QCommandLineOption bufferTotalOption(
-        QStringLiteral("buffer-total"),
-        QStringLiteral("Bytes of events kept over all channels on this node; past it the oldest go first (at least\n"
-                       "--buffer-bytes, default 256 MiB)."),
-        QStringLiteral("bytes"), QString::number(256LL << 20));
-    const QCommandLineOption maxNodeLagOption(
-        QStringLiteral("max-node-lag"),
-        QStringLiteral("Bytes written to one node and not yet read by it, at most; past that the node is "
-                       "dropped and catches up from history when it reconnects (at least 1 MiB, default 64 MiB)."),
-        QStringLiteral("bytes"), QString::number(64 * 1024 * 1024));
-    const QCommandLineOption maxChannelsOption(
-        QStringLiteral("max-channels"),
-        QStringLiteral("Channels numbered at most; past it a publish to a new channel is refused with `unavailable`.\n"
-                       "A channel keeps its head for good once numbered (1 to %1, default 100000).").arg(kMaxChannels),
-        QStringLiteral("count"), QStringLiteral("100000"));
-    const QCommandLineOption channelIdleOption(
-        QStringLiteral("channel-idle"),
-        QStringLiteral("Seconds a channel with no client on this node and no event is kept; then the node forgets\n"
-                       "it and asks the broker for its head when a client comes (0.1 to %1, default 300).")
-            .arg(kMaxChannelIdleSeconds),
-        QStringLiteral("seconds"), QStringLiteral("300"));
-    const QCommandLineOption bufferOption(QStringLiteral("buffer"),
-                                          QStringLiteral("Events kept per channel on this node; older ones come from the broker (default 1000)."),
-                                          QStringLiteral("count"), QStringLiteral("1000"));
-    const QCommandLineOption maxMessageOption(QStringLiteral("max-message"),
-                                              QStringLiteral("Largest client message in bytes; larger ones are refused (default 65536)."),
-                                              QStringLiteral("bytes"), QStringLiteral("65536"));
-    const QCommandLineOption rateOption(QStringLiteral("rate-limit"),
-                                        QStringLiteral("Publishes per second allowed per client, bursts of twice that; 0 = no limit (default 1000)."),
-                                        QStringLiteral("per-second"), QStringLiteral("1000"));
-    const QCommandLineOption holdOption(QStringLiteral("hold"),
-                                        QStringLiteral("Seconds a poll is held before it is answered with [] (1 to 3600, default 25)."),
-                                        QStringLiteral("seconds"), QStringLiteral("25"));
-    const QCommandLineOption maxConnectionsOption(
-        QStringLiteral("max-connections"),
-        QStringLiteral("Clients this node holds at most (WebSocket connections, or Comet clients known); more are\n"
-                       "refused with `unavailable` (default 10000)."),
-        QStringLiteral("count"), QStringLiteral("10000"));
-    const QCommandLineOption presenceLimitOption(
-        QStringLiteral("presence-limit"),
-        QStringLiteral("Members of one channel on this node past which join and leave are no longer sent to them\n"
-                       "(welcome says \"presence\":false); 0 sends them to nobody (default 1000)."),
-        QStringLiteral("count"), QStringLiteral("1000"));
-    const QCommandLineOption maxPerAddressOption(
-        QStringLiteral("max-per-address"),
-        QStringLiteral("Connections from one source address (X-Real-IP behind nginx) at most; loopback clients are\n"
-                       "not limited (default 1000)."),
-        QStringLiteral("count"), QStringLiteral("1000"));
-    const QCommandLineOption maxLagOption(
-        QStringLiteral("max-lag"),
-        QStringLiteral("Seconds a client may fall behind (the age of the oldest byte queued for it) before it is\n"
-                       "closed with error too_slow and 1008; it can resume with since (0.1 to 3600, default 10)."),
-        QStringLiteral("seconds"), QStringLiteral("10"));
-    const QCommandLineOption maxBacklogOption(
-        QStringLiteral("max-backlog"),
-        QStringLiteral("Bytes queued unsent to one client past which it is closed at once (at least 1 MiB,\n"
-                       "default 64 MiB)."),
-        QStringLiteral("bytes"), QString::number(64LL << 20));
-    const QCommandLineOption maxOutboundOption(
-        QStringLiteral("max-outbound"),
-        QStringLiteral("Bytes queued unsent to all clients together past which the largest backlogs are closed\n"
-                       "(at least --max-backlog, default 256 MiB)."),
-        QStringLiteral("bytes"), QString::number(256LL << 20));
-    const QCommandLineOption newSessionRateOption(
-        QStringLiteral("new-sessions"),
-        QStringLiteral("New Comet clients per second from one source address (X-Real-IP behind nginx), bursts of\n"
-                       "twice that; more polls with unknown clientIds get 429 (default 20)."),
-        QStringLiteral("per-second"), QStringLiteral("20"));
-    const QCommandLineOption rootOption(QStringLiteral("root"), QStringLiteral("Directory to serve (default: %1).").arg(defaultRoot),
-                                        QStringLiteral("dir"), defaultRoot);
-    parser.addOption(hostOption);
-    parser.addOption(portOption);
-    parser.addOption(adminOption);
-    parser.addOption(nameOption);
-    if (isNode) {
-        parser.addOption(brokerOption);
-        parser.addOption(bufferOption);
-        parser.addOption(bufferBytesOption);
-        parser.addOption(bufferTotalOption);
-        parser.addOption(channelIdleOption);
-        parser.addOption(maxMessageOption);
-        parser.addOption(rateOption);
-        parser.addOption(maxConnectionsOption);
-        parser.addOption(presenceLimitOption);
-    }
-    if (role == util::Role::WebSocket) {
-        parser.addOption(maxPerAddressOption);
-        parser.addOption(maxLagOption);
-        parser.addOption(maxBacklogOption);
-        parser.addOption(maxOutboundOption);
-    }
-    if (role == util::Role::Comet) {
-        parser.addOption(holdOption);
-        parser.addOption(newSessionRateOption);
-    }
-    if (role == util::Role::Broker) {
-        parser.addOption(historyOption);
-        parser.addOption(historyBytesOption);
-        parser.addOption(historyTotalOption);
-        parser.addOption(maxNodeLagOption);
-        parser.addOption(maxChannelsOption);
-    }
-    if (role == util::Role::Static)
-        parser.addOption(rootOption);
+    std::vector<OptionRow> rows = optionTable(role, defaultRoot);
+    // The options of other roles stay out of the parser, which refuses them as unknown.
+    const auto otherRoles = [role](const OptionRow &row) { return !(row.roles & roleBit(role)); };
+    rows.erase(std::remove_if(rows.begin(), rows.end(), otherRoles), rows.end());
+    for (const OptionRow &row : rows)
+        parser.addOption(QCommandLineOption(row.name, row.help, row.valueName, row.defaultValue.value_or(QString())));
 
-    auto fail = [&r](const QString &message) {
-        r.status = ServerOptionsParse::Status::Error;
-        r.text = message;
-        return r;
-    };
     if (!parser.parse(arguments))
         return fail(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
@@ -249,89 +291,11 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
     }
     if (!parser.positionalArguments().isEmpty())
         return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
-
-    if (!o.host.setAddress(parser.value(hostOption)))
-        return fail(QStringLiteral("--host: not an IP address: %1").arg(parser.value(hostOption)));
-    if (!parsePort(parser.value(portOption), &o.port))
-        return fail(QStringLiteral("--port: not a port number: %1").arg(parser.value(portOption)));
-    if (!parsePort(parser.value(adminOption), &o.adminPort))
-        return fail(QStringLiteral("--admin-port: not a port number: %1").arg(parser.value(adminOption)));
-    o.name = parser.value(nameOption);
-    if (!protocol::isValidClientId(o.name))
-        return fail(QStringLiteral("--name must match [A-Za-z0-9_.-]{1,64}: %1").arg(o.name));
-
-    auto positiveInt = [&parser](const QCommandLineOption &option, int *out) {
-        return util::readInteger(parser.value(option), 1, std::numeric_limits<int>::max(), out);
-    };
-    if (isNode) {
-        if (!parser.isSet(brokerOption))
-            return fail(QStringLiteral("--broker host:port is required"));
-        if (!parseHostPort(parser.value(brokerOption), &o.brokerHost, &o.brokerPort))
-            return fail(QStringLiteral("--broker: expected host:port, got %1").arg(parser.value(brokerOption)));
-        if (!positiveInt(bufferOption, &o.buffer))
-            return fail(QStringLiteral("--buffer: expected a positive count, got %1").arg(parser.value(bufferOption)));
-        if (!util::readInteger(parser.value(bufferBytesOption), kMinHistoryBytes, std::numeric_limits<qint64>::max(), &o.bufferBytes))
-            return fail(QStringLiteral("--buffer-bytes: expected a byte count of at least %1, got %2")
-                            .arg(kMinHistoryBytes).arg(parser.value(bufferBytesOption)));
-        if (!util::readInteger(parser.value(bufferTotalOption), o.bufferBytes, std::numeric_limits<qint64>::max(), &o.bufferTotalBytes))
-            return fail(QStringLiteral("--buffer-total: expected a byte count of at least --buffer-bytes (%1), got %2")
-                            .arg(o.bufferBytes).arg(parser.value(bufferTotalOption)));
-        double idleSeconds = 0;
-        if (!util::readNumber(parser.value(channelIdleOption), 0.1, kMaxChannelIdleSeconds, &idleSeconds))
-            return fail(QStringLiteral("--channel-idle: expected 0.1 to %1 seconds, got %2")
-                            .arg(kMaxChannelIdleSeconds).arg(parser.value(channelIdleOption)));
-        o.channelIdleMs = int(idleSeconds * 1000);
-        int maxMessage = 0;
-        if (!positiveInt(maxMessageOption, &maxMessage))
-            return fail(QStringLiteral("--max-message: expected a positive byte count, got %1").arg(parser.value(maxMessageOption)));
-        o.maxMessageBytes = maxMessage;
-        // Finite: "nan" and "inf" read as numbers, and a NaN limit would let everything by.
-        if (!util::readNumber(parser.value(rateOption), 0, kMaxRateLimit, &o.rateLimit))
-            return fail(QStringLiteral("--rate-limit: expected a number from 0 to %1, got %2").arg(kMaxRateLimit).arg(parser.value(rateOption)));
-        if (!util::readInteger(parser.value(maxConnectionsOption), 1, kMaxConnections, &o.maxConnections))
-            return fail(QStringLiteral("--max-connections: expected 1 to %1, got %2").arg(kMaxConnections).arg(parser.value(maxConnectionsOption)));
-        if (!util::readInteger(parser.value(presenceLimitOption), 0, kMaxConnections, &o.presenceLimit))
-            return fail(QStringLiteral("--presence-limit: expected 0 to %1, got %2").arg(kMaxConnections).arg(parser.value(presenceLimitOption)));
-    }
-    if (role == util::Role::WebSocket) {
-        if (!util::readInteger(parser.value(maxPerAddressOption), 1, kMaxConnections, &o.maxPerAddress))
-            return fail(QStringLiteral("--max-per-address: expected 1 to %1, got %2").arg(kMaxConnections).arg(parser.value(maxPerAddressOption)));
-        double lagSeconds = 0;
-        if (!util::readNumber(parser.value(maxLagOption), 0.1, 3600, &lagSeconds))
-            return fail(QStringLiteral("--max-lag: expected 0.1 to 3600 seconds, got %1").arg(parser.value(maxLagOption)));
-        o.maxLagMs = qint64(lagSeconds * 1000);
-        if (!util::readInteger(parser.value(maxBacklogOption), kMinBacklogBytes, std::numeric_limits<qint64>::max(), &o.maxBacklogBytes))
-            return fail(QStringLiteral("--max-backlog: expected a byte count of at least %1, got %2")
-                            .arg(kMinBacklogBytes).arg(parser.value(maxBacklogOption)));
-        if (!util::readInteger(parser.value(maxOutboundOption), o.maxBacklogBytes, std::numeric_limits<qint64>::max(), &o.maxOutboundBytes))
-            return fail(QStringLiteral("--max-outbound: expected a byte count of at least --max-backlog (%1), got %2")
-                            .arg(o.maxBacklogBytes).arg(parser.value(maxOutboundOption)));
-    }
-    if (role == util::Role::Comet && !util::readNumber(parser.value(newSessionRateOption), 0.1, kMaxRateLimit, &o.newSessionRate))
-        return fail(QStringLiteral("--new-sessions: expected a number from 0.1 to %1, got %2").arg(kMaxRateLimit).arg(parser.value(newSessionRateOption)));
-    if (role == util::Role::Comet && (!positiveInt(holdOption, &o.holdSeconds) || o.holdSeconds > 3600))
-        return fail(QStringLiteral("--hold: expected 1 to 3600 seconds, got %1").arg(parser.value(holdOption)));
-    if (role == util::Role::Broker && !positiveInt(historyOption, &o.history))
-        return fail(QStringLiteral("--history: expected a positive count, got %1").arg(parser.value(historyOption)));
-    // At least one event of the largest size a node lets through, with its envelope.
-    if (role == util::Role::Broker
-        && !util::readInteger(parser.value(historyBytesOption), kMinHistoryBytes, std::numeric_limits<qint64>::max(), &o.historyBytes))
-        return fail(QStringLiteral("--history-bytes: expected a byte count of at least %1, got %2")
-                        .arg(kMinHistoryBytes).arg(parser.value(historyBytesOption)));
-    if (role == util::Role::Broker
-        && !util::readInteger(parser.value(historyTotalOption), o.historyBytes, std::numeric_limits<qint64>::max(), &o.historyTotalBytes))
-        return fail(QStringLiteral("--history-total: expected a byte count of at least --history-bytes (%1), got %2")
-                        .arg(o.historyBytes).arg(parser.value(historyTotalOption)));
-    if (role == util::Role::Broker
-        && !util::readInteger(parser.value(maxNodeLagOption), kMinNodeLag, std::numeric_limits<qint64>::max(), &o.maxNodeLag))
-        return fail(QStringLiteral("--max-node-lag: expected a byte count of at least %1, got %2")
-                        .arg(kMinNodeLag).arg(parser.value(maxNodeLagOption)));
-    if (role == util::Role::Broker && !util::readInteger(parser.value(maxChannelsOption), 1, kMaxChannels, &o.maxChannels))
-        return fail(QStringLiteral("--max-channels: expected 1 to %1, got %2").arg(kMaxChannels).arg(parser.value(maxChannelsOption)));
-    if (role == util::Role::Static) {
-        o.root = parser.value(rootOption);
-        if (o.root.isEmpty())
-            return fail(QStringLiteral("--root: no directory given"));
+    for (const OptionRow &row : rows) {
+        if (!row.defaultValue && !parser.isSet(row.name))
+            return fail(u"--%1 %2 is required"_s.arg(row.name, row.valueName));
+        if (const QString error = row.read(u"--"_s + row.name, parser.value(row.name), r.options); !error.isEmpty())
+            return fail(error);
     }
     if (role != util::Role::Static) {
         if (secret.isEmpty())
@@ -340,7 +304,7 @@ ServerOptionsParse parseServerOptions(util::Role role, const QStringList &argume
         // The secret travels in the bus hello, which the broker reads only up to 4096 bytes.
         if (secret.size() > kMaxSecretBytes)
             return fail(QStringLiteral("DUPLEX_SECRET is %1 bytes long: at most %2").arg(secret.size()).arg(kMaxSecretBytes));
-        o.secret = secret;
+        r.options.secret = secret;
     }
     return r;
 }
