@@ -4,7 +4,8 @@
 // the bound; decodeEvent and decodeHistory never crash, and what they accept is sound: a
 // relayed event is sequenced, and the JSON a node will send to every client (spliced from
 // the line) is one JSON object that reads back as the decoded event. Accepted frames
-// round-trip through encodeEventLine / encodeHistoryLine / encodeRejectedLine. What the broker reads from nodes
+// round-trip through encodeEventLine / encodeHistoryLine / encodeRejectedLine /
+// encodeDuplicateLine; a publish's id is a valid one. What the broker reads from nodes
 // (decodePublish, decodeHistoryRequest) is sound too: a publish it accepts becomes an event
 // that reads back, relayed and inside a history reply.
 #include "fuzzcheck.h"
@@ -13,6 +14,7 @@
 #include "protocol/codec.h"
 
 #include <QBuffer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -98,6 +100,10 @@ void checkPublish(const QJsonObject &frame)
     FUZZ_CHECK(event.isSequenced() && isName(event.channel) && !event.clientId.isEmpty(),
                "accepted a publish without a sequenced type, a channel or a client");
     FUZZ_CHECK(event.type != protocol::EventType::Join || !event.transport.isEmpty(), "accepted a join without a transport");
+    if (!publish.idJson.isEmpty()) {
+        const QJsonValue id = QJsonDocument::fromJson('[' + publish.idJson + ']').array().at(0);
+        FUZZ_CHECK(protocol::isValidPublishId(id), "a publish id that is not a string of at most 128 characters or a number");
+    }
 
     log::ChannelLog log(4);
     const protocol::Sequenced &sequenced = log.sequence(event);
@@ -127,6 +133,19 @@ void checkRejected(const QJsonObject &frame)
     RejectedPublish back;
     FUZZ_CHECK(decodeRejected(frameOf(again.left(again.size() - 1)), &back), "an encoded rejected line does not decode");
     FUZZ_CHECK(back.ref == rejected.ref && back.reason == rejected.reason, "a rejected frame changed on the way");
+}
+
+// A duplicate answer: its ref and seq read back as written.
+void checkDuplicate(const QJsonObject &frame)
+{
+    DuplicatePublish duplicate;
+    if (!decodeDuplicate(frame, &duplicate))
+        return;
+    FUZZ_CHECK(duplicate.ref >= 0 && duplicate.seq > 0, "accepted a duplicate frame without a ref or a seq");
+    const QByteArray again = encodeDuplicateLine(duplicate.ref, duplicate.seq);
+    DuplicatePublish back;
+    FUZZ_CHECK(decodeDuplicate(frameOf(again.left(again.size() - 1)), &back), "an encoded duplicate line does not decode");
+    FUZZ_CHECK(back.ref == duplicate.ref && back.seq == duplicate.seq, "a duplicate frame changed on the way");
 }
 
 void checkHistoryRequest(const QJsonObject &frame)
@@ -178,6 +197,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         checkPublish(frame);
         checkHistoryRequest(frame);
         checkRejected(frame);
+        checkDuplicate(frame);
     }
     return 0;
 }

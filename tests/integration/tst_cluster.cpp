@@ -29,6 +29,7 @@ private slots:
     void clientsLandOnDifferentNodesAndShareSeq();
     void plainTextPublish();
     void ackCarriesId();
+    void retriedIdIsSequencedOnce();
     void badJsonKeepsConnection();
     void oversizeClosesWith1009();
     void hugeFrameIsRefusedWithoutHarm();
@@ -153,6 +154,41 @@ void TestCluster::ackCarriesId()
     QCOMPARE(messages.size(), 2);
     QCOMPARE(acks[0].seq, messages[0].seq);
     QCOMPARE(acks[1].seq, messages[1].seq);
+}
+
+void TestCluster::retriedIdIsSequencedOnce()
+{
+    // A client sends a publish again with its id (a lost ack, a reconnect to the other
+    // node): every copy is acked with the first seq, and the channel has the event once.
+    WsClient watcher;
+    QVERIFY(watcher.open(wsUrl(port(), QStringLiteral("presence=0&channel=t-retry"))));
+    WsClient a;
+    QVERIFY(a.open(wsUrl(port(), QStringLiteral("presence=0&channel=t-retry"))));
+    const QString publish = QStringLiteral(R"({"type":"publish","data":"once","id":"r-1"})");
+    a.send(publish);
+    a.send(publish);
+    QTRY_COMPARE_WITH_TIMEOUT(a.count(EventType::Ack), 2, 5000);
+    const QString clientId = a.eventsOfType(EventType::Welcome).constFirst().clientId;
+    a.close();
+    // Both nodes in turn: least_conn spreads the reconnects, and the broker decides.
+    for (int i = 0; i < 2; ++i) {
+        WsClient again;
+        QVERIFY(again.open(wsUrl(port(), QStringLiteral("presence=0&channel=t-retry&clientId=") + clientId)));
+        again.send(publish);
+        QTRY_COMPARE_WITH_TIMEOUT(again.count(EventType::Ack), 1, 5000);
+        QCOMPARE(again.eventsOfType(EventType::Ack).constFirst().seq, a.eventsOfType(EventType::Ack).constFirst().seq);
+    }
+    const QList<Event> acks = a.eventsOfType(EventType::Ack);
+    QCOMPARE(acks[0].seq, acks[1].seq);
+    // Another id is a new event, and the sentinel: everything before it has arrived.
+    WsClient b;
+    QVERIFY(b.open(wsUrl(port(), QStringLiteral("presence=0&channel=t-retry&clientId=") + clientId)));
+    b.send(QStringLiteral(R"({"type":"publish","data":"sentinel","id":"r-2"})"));
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.count(EventType::Message), 2, 5000);
+    const QList<Event> seen = watcher.eventsOfType(EventType::Message);
+    QCOMPARE(seen[0].data, QJsonValue(QStringLiteral("once")));
+    QCOMPARE(seen[0].seq, acks[0].seq);
+    QCOMPARE(seen[1].data, QJsonValue(QStringLiteral("sentinel")));
 }
 
 void TestCluster::badJsonKeepsConnection()

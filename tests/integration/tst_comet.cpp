@@ -88,6 +88,7 @@ private slots:
     void errors_data();
     void errors();
     void cometAndWebSocketShareSeq();
+    void retriedPublishIsSequencedOnce();
     void noLossAtTwoHundredPerSecond();
     void webSocketClientSeesPresence();
     void presenceOffMeansMessagesOnly();
@@ -270,6 +271,30 @@ void TestComet::errors()
 
     // The nodes are still there for everyone else.
     QCOMPARE(httpCall(port(), "GET", "/xhr/subscribe?channel=t-err").status, 200);
+}
+
+void TestComet::retriedPublishIsSequencedOnce()
+{
+    // A POST sent again with its id (its answer lost, nginx's 503): answered with the first
+    // seq, the event delivered once.
+    WsClient watcher;
+    QVERIFY(watcher.open(wsUrl(port(), QStringLiteral("presence=0&channel=t-retry"))));
+    const QByteArray path = "/xhr/publish?channel=t-retry&clientId=retrier";
+    const QByteArray body = R"({"data":"once","id":"p-1"})";
+    const HttpResult first = httpCall(port(), "POST", path, body);
+    const HttpResult second = httpCall(port(), "POST", path, body);
+    QCOMPARE(first.status, 200);
+    QCOMPARE(second.status, 200);
+    QCOMPARE(second.body, first.body);
+    // From another address, so ip_hash may pick the other node: the broker decides.
+    const HttpResult third = httpCall(port(), "POST", path, body, QHostAddress(QStringLiteral("127.0.7.1")));
+    QCOMPARE(third.body, first.body);
+    // Another id is a new event, and the sentinel.
+    QCOMPARE(httpCall(port(), "POST", path, R"({"data":"sentinel","id":"p-2"})").status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.count(EventType::Message), 2, 5000);
+    const QList<Event> seen = watcher.eventsOfType(EventType::Message);
+    QCOMPARE(seen[0].data, QJsonValue(QStringLiteral("once")));
+    QCOMPARE(QByteArray("{\"seq\":") + QByteArray::number(seen[0].seq) + '}', first.body);
 }
 
 void TestComet::cometAndWebSocketShareSeq()

@@ -235,6 +235,7 @@ private slots:
     void brokerCountsMalformedFrames();
     void brokerRefusesAnythingBeforeHello();
     void brokerRejectsNewChannelsPastItsLimit();
+    void brokerSequencesAnIdOnce();
 
     // BusClient reading the broker's socket.
     void clientReadsFramesHoweverSplit_data();
@@ -732,6 +733,36 @@ void TestBusFrame::brokerRejectsNewChannelsPastItsLimit()
     QTRY_COMPARE(history.size(), 1);
     QCOMPARE(history.constFirst().at(0).value<HistoryReply>().head, qint64(0));
     QCOMPARE(metric(broker, "duplex_channels"), 2.0);
+}
+
+void TestBusFrame::brokerSequencesAnIdOnce()
+{
+    BrokerServer broker(kSecret, 100);
+    QString error;
+    const quint16 port = broker.listen(QHostAddress::LocalHost, 0, &error);
+    QVERIFY2(port, qPrintable(error));
+    BusClient node(QStringLiteral("ws-1"), kSecret);
+    QSignalSpy ready(&node, &BusClient::ready);
+    QSignalSpy events(&node, &BusClient::eventReceived);
+    QSignalSpy duplicated(&node, &BusClient::publishDuplicated);
+    node.connectToBroker(QHostAddress::LocalHost, port);
+    QVERIFY(ready.wait(5000));
+    const Event message = Event::published(QStringLiteral("main"), QStringLiteral("c1"), 1);
+    node.publish(message, QStringLiteral("x"));
+    const qint64 retry = node.publish(message, QStringLiteral("x"));
+    node.publish(message, 1);                             // another id: a number
+    node.publish(message, QStringLiteral("1"));           // another id: the string
+    node.publish(Event::published(QStringLiteral("main"), QStringLiteral("c2"), 1), QStringLiteral("x")); // another client
+    node.publish(Event::published(QStringLiteral("other"), QStringLiteral("c1"), 1), QStringLiteral("x")); // another channel
+    node.publish(message);                                // no id: never a retry
+    node.publish(message);
+    QTRY_COMPARE(events.size(), 7);
+    QCOMPARE(duplicated.size(), 1);
+    QCOMPARE(duplicated.constFirst().at(0).toLongLong(), retry);
+    QCOMPARE(duplicated.constFirst().at(1).toLongLong(), qint64(1));
+    QCOMPARE(metric(broker, "duplex_publishes_deduplicated_total"), 1.0);
+    QCOMPARE(metric(broker, "duplex_events_in_total"), 7.0);
+    QVERIFY(metric(broker, "duplex_dedupe_bytes") > 0);
 }
 
 void TestBusFrame::clientReadsFramesHoweverSplit_data()

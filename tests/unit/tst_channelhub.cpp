@@ -144,6 +144,7 @@ private slots:
     void lookupAskedAgainAfterALinkDrop();
     void idleChannelsAreForgotten();
     void rejectedPublishIsAnswered();
+    void duplicatePublishGetsTheFirstSeq();
     void historyRepliesFindTheirCallers();
     void eventsAreBufferedBeforeTheyAreAnnounced();
     void seqJumpFollowsTheBroker();
@@ -728,6 +729,23 @@ void TestChannelHub::rejectedPublishIsAnswered()
     QTRY_VERIFY(outcome);
     QVERIFY(!outcome->sequenced());
     QCOMPARE(outcome->unavailable, QStringLiteral("the cluster numbers 5 channels, its limit"));
+}
+
+void TestChannelHub::duplicatePublishGetsTheFirstSeq()
+{
+    FakeBroker broker;
+    ChannelHub hub(QStringLiteral("ws-1"), kSecret, 5);
+    QVERIFY(connectHub(hub, broker));
+    std::optional<ChannelHub::PublishOutcome> outcome;
+    hub.publish(Event::published(kMain, QStringLiteral("c1"), 1),
+                [&outcome](const ChannelHub::PublishOutcome &o) { outcome = o; }, QStringLiteral("retry-7"));
+    QVERIFY(broker.waitForFrames(2));
+    const QJsonObject frame = broker.frames().constLast();
+    QCOMPARE(frame.value(QStringLiteral("id")).toString(), QStringLiteral("retry-7"));
+    broker.write(duplex::bus::encodeDuplicateLine(frame.value(QStringLiteral("ref")).toInteger(), 41));
+    QTRY_VERIFY(outcome);
+    QVERIFY(outcome->sequenced());
+    QCOMPARE(outcome->seq, qint64(41));
 }
 
 QTEST_GUILESS_MAIN(TestChannelHub)

@@ -115,6 +115,8 @@ private slots:
 
     void cometBody_data();
     void cometBody();
+    void cometBodyId_data();
+    void cometBodyId();
 
     void parseEventResult_data();
     void parseEventResult();
@@ -466,6 +468,36 @@ void TestCodec::cometBody()
     QVERIFY2(r.request.data == data && r.request.data.type() == data.type(),
              qPrintable(describe(r.request.data) + QLatin1String(" != ") + describe(data)));
     QVERIFY(r.request.id.isUndefined());
+}
+
+void TestCodec::cometBodyId_data()
+{
+    // A Comet body takes the same `id` as a WebSocket frame (the contract: retries with it
+    // are sequenced once).
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QJsonValue>("id");
+
+    QTest::newRow("string") << QByteArray(R"({"data":1,"id":"p-1"})") << true << QJsonValue(QStringLiteral("p-1"));
+    QTest::newRow("number") << QByteArray(R"({"data":1,"id":7})") << true << QJsonValue(7);
+    QTest::newRow("128 characters") << (R"({"data":1,"id":")" + QByteArray(128, 'x') + "\"}") << true
+                                    << QJsonValue(QString(128, QLatin1Char('x')));
+    QTest::newRow("129 characters") << (R"({"data":1,"id":")" + QByteArray(129, 'x') + "\"}") << false << kUndefined;
+    QTest::newRow("an object") << QByteArray(R"({"data":1,"id":{}})") << false << kUndefined;
+    QTest::newRow("none") << QByteArray(R"({"data":1})") << true << kUndefined;
+    QTest::newRow("text has none") << QByteArray(R"(id 7)") << true << kUndefined;
+}
+
+void TestCodec::cometBodyId()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(bool, ok);
+    QFETCH(QJsonValue, id);
+
+    const PublishParse r = parseCometBody(body);
+    QCOMPARE(r.status, ok ? PublishParse::Status::Ok : PublishParse::Status::BadJson);
+    if (ok)
+        QCOMPARE(r.request.id, id);
 }
 
 void TestCodec::parseEventResult_data()

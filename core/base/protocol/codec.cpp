@@ -24,14 +24,6 @@ bool matchesName(const QString &value)
     return re.match(value).hasMatch();
 }
 
-// Client ids travel in URLs and logs; the same alphabet as channels keeps them safe there.
-bool isValidId(const QJsonValue &id)
-{
-    if (id.isString())
-        return id.toString().size() <= 128;
-    return id.isDouble();
-}
-
 PublishParse tooLarge(qint64 size, qint64 maxBytes)
 {
     PublishParse r;
@@ -87,9 +79,16 @@ bool isValidClientId(const QString &clientId)
     return matchesName(clientId);
 }
 
+bool isValidPublishId(const QJsonValue &id)
+{
+    if (id.isString())
+        return id.toString().size() <= 128;
+    return id.isDouble();
+}
+
 namespace {
 
-// The WebSocket and Comet publish forms differ only in the WebSocket's "type" and "id".
+// The WebSocket and Comet publish forms differ only in the WebSocket's "type".
 enum class PublishForm { WebSocketFrame, CometBody };
 
 PublishParse parsePublish(const QByteArray &utf8, qint64 maxBytes, PublishForm form)
@@ -116,9 +115,9 @@ PublishParse parsePublish(const QByteArray &utf8, qint64 maxBytes, PublishForm f
         return badJson(QStringLiteral("\"data\" is missing"));
     PublishParse r;
     r.request.data = o.value(QStringLiteral("data"));
-    if (form == PublishForm::WebSocketFrame && o.contains(QStringLiteral("id"))) {
+    if (o.contains(QStringLiteral("id"))) {
         r.request.id = o.value(QStringLiteral("id"));
-        if (!isValidId(r.request.id))
+        if (!isValidPublishId(r.request.id))
             return badJson(QStringLiteral("\"id\" must be a string of at most 128 characters or a number"));
     }
     return r;

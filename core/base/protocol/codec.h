@@ -16,6 +16,8 @@ inline constexpr qint64 kDefaultMaxMessageBytes = 64 * 1024;
 
 bool isValidChannel(const QString &channel);
 bool isValidClientId(const QString &clientId);
+// A publish's `id`: a string of at most 128 characters or a number (the contract).
+bool isValidPublishId(const QJsonValue &id);
 
 // A publish request read from a client: a WebSocket text frame or a Comet body.
 struct PublishRequest
@@ -36,7 +38,7 @@ struct PublishParse
 // that does not start with '{', which is published as a JSON string.
 PublishParse parseWebSocketFrame(const QByteArray &utf8, qint64 maxBytes = kDefaultMaxMessageBytes);
 
-// Reads a Comet publish body: `{"data":...}`, or any other text as a JSON string.
+// Reads a Comet publish body: `{"data":...[,"id":...]}`, or any other text as a JSON string.
 PublishParse parseCometBody(const QByteArray &utf8, qint64 maxBytes = kDefaultMaxMessageBytes);
 
 // The query of a subscription (`/ws/?...`, `/xhr/subscribe?...`):

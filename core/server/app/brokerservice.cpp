@@ -12,6 +12,7 @@ void BrokerService::start(const app::ServerOptions &options)
     m_broker = new bus::BrokerServer(options.secret, options.history, options.historyBytes, options.historyTotalBytes, this);
     m_broker->setMaxNodeLag(options.maxNodeLag);
     m_broker->setMaxChannels(options.maxChannels);
+    m_broker->setDedupeBytes(options.dedupeBytes);
     connect(m_broker, &bus::BrokerServer::nodeDropped, this, [](const QString &name, const QString &reason) {
         qWarning("broker: dropped node %s: %s", qPrintable(name), qPrintable(reason));
     });

@@ -37,6 +37,8 @@ constexpr qint64 kMinBacklogBytes = 1024 * 1024;
 // --max-channels at most: each costs the broker its name and head (about 200 bytes)
 // whatever its history, so 100 million is ~20 GiB.
 constexpr int kMaxChannels = 100000000;
+// --dedupe-bytes at least: some 7000 ids, a few seconds of a busy cluster's publishes.
+constexpr qint64 kMinDedupeBytes = 1024 * 1024;
 // --channel-idle at most: a day.
 constexpr double kMaxChannelIdleSeconds = 86400;
 
@@ -222,6 +224,9 @@ std::vector<OptionRow> optionTable(util::Role role, const QString &defaultRoot)
         {u"max-channels"_s, u"count"_s, u"100000"_s, kBroker, between(1, kMaxChannels, &O::maxChannels),
          u"Channels numbered at most; past it a publish to a new channel is refused with `unavailable`.\n"
          "A channel keeps its head for good once numbered (1 to %1, default 100000)."_s.arg(kMaxChannels)},
+        {u"dedupe-bytes"_s, u"bytes"_s, QString::number(64LL << 20), kBroker, bytesAtLeast(kMinDedupeBytes, &O::dedupeBytes),
+         u"Bytes of publish ids remembered for 5 minutes, so that a retry with the same id is answered\n"
+         "with the first seq (about 150 bytes an id; at least 1 MiB, default 64 MiB)."_s},
         // The static node.
         {u"root"_s, u"dir"_s, defaultRoot, kStatic,
          checked([](const QString &text, O &o) { o.root = text; return !text.isEmpty(); }, u"%1: no directory given"_s),

@@ -21,6 +21,7 @@ struct ServerOptions
     qint64 historyTotalBytes = 256LL << 20; // broker: and at most this many over all channels
     qint64 maxNodeLag = 64 * 1024 * 1024;  // broker: a node this far behind in bytes is dropped
     int maxChannels = 100000;              // broker: channels numbered at most
+    qint64 dedupeBytes = 64LL << 20;       // broker: bytes of publish ids remembered for 5 minutes
     int buffer = 1000;                     // nodes: events kept per channel locally
     qint64 bufferBytes = 8LL << 20;        // nodes: and at most this many bytes of them per channel
     qint64 bufferTotalBytes = 256LL << 20; // nodes: and at most this many over all channels

@@ -2,6 +2,7 @@
 
 #include "bus/busframe.h"
 #include "protocol/codec.h"
+#include "util/monotonic.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
@@ -43,6 +44,7 @@ BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, qint64 histor
     , m_secret(std::move(secret))
     , m_historyCapacity(historyCapacity)
     , m_history(historyCapacity, historyBytes, historyTotalBytes)
+    , m_dedupe(std::make_unique<log::PublishDedupe>(log::PublishDedupe::kWindowMs, kDefaultDedupeBytes))
 {
     m_metrics.add("duplex_broker_nodes", metrics::Metrics::Kind::Gauge, "Authenticated node connections.",
                   [this] { return double(nodeCount()); });
@@ -66,6 +68,16 @@ BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, qint64 histor
     m_metrics.add("duplex_channel_limit_rejections_total", metrics::Metrics::Kind::Counter,
                   "Publishes to a new channel rejected: --max-channels channels are numbered.",
                   [this] { return double(m_publishesRejected); });
+    m_metrics.add("duplex_publishes_deduplicated_total", metrics::Metrics::Kind::Counter,
+                  "Publishes that retried one sequenced within 5 minutes (same channel, client and id): answered "
+                  "with the first seq, not sequenced again.",
+                  [this] { return double(m_publishesDeduplicated); });
+    m_metrics.add("duplex_dedupe_bytes", metrics::Metrics::Kind::Gauge,
+                  "Bytes of publish ids remembered for deduplication (--dedupe-bytes).",
+                  [this] { return double(m_dedupe->bytes()); });
+    m_metrics.add("duplex_dedupe_forgotten_early_total", metrics::Metrics::Kind::Counter,
+                  "Publish ids forgotten for room before their 5 minutes: a retry of one is sequenced again.",
+                  [this] { return double(m_dedupe->forgottenEarly()); });
     m_metrics.add("duplex_bus_connections_refused_total", metrics::Metrics::Kind::Counter,
                   "Bus connections closed at once: too many were waiting for their hello.",
                   [this] { return double(m_connectionsRefused); });
@@ -78,6 +90,11 @@ BrokerServer::BrokerServer(QByteArray secret, int historyCapacity, qint64 histor
 }
 
 BrokerServer::~BrokerServer() = default;
+
+void BrokerServer::setDedupeBytes(qint64 bytes)
+{
+    m_dedupe = std::make_unique<log::PublishDedupe>(log::PublishDedupe::kWindowMs, bytes);
+}
 
 quint16 BrokerServer::listen(const QHostAddress &address, quint16 port, QString *error)
 {
@@ -223,6 +240,17 @@ void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
     }
     const qint64 ref = publish.ref;
     protocol::Event &event = publish.event;
+    const qint64 now = util::monotonicMs();
+    const QByteArray dedupeKey = publish.idJson.isEmpty()
+        ? QByteArray()
+        : log::PublishDedupe::keyOf(event.channel, event.clientId, publish.idJson);
+    if (!dedupeKey.isEmpty()) {
+        if (const qint64 seq = m_dedupe->find(dedupeKey, now)) {
+            ++m_publishesDeduplicated;
+            writeTo(session.socket, encodeDuplicateLine(ref, seq));
+            return;
+        }
+    }
     if (m_history.channelCount() >= m_maxChannels && !m_history.knows(event.channel)) {
         ++m_publishesRejected;
         reject(session, ref, QStringLiteral("the cluster numbers %1 channels, its limit: publish to one of those").arg(m_maxChannels));
@@ -231,6 +259,8 @@ void BrokerServer::handlePublish(Session &session, const QJsonObject &frame)
     event.ts = QDateTime::currentMSecsSinceEpoch();
     const protocol::Sequenced sequenced = m_history.sequence(std::move(event));
     ++m_eventsSequenced;
+    if (!dedupeKey.isEmpty())
+        m_dedupe->remember(dedupeKey, sequenced.event.seq, now);
     const QByteArray line = encodeEventLine(sequenced, session.name, ref);
     // Dropped after the loop: a drop (and the flush that may come first) can remove sessions.
     std::vector<QTcpSocket *> lagging;
@@ -268,19 +298,19 @@ void BrokerServer::handleHistory(Session &session, const QJsonObject &frame)
             break;
         }
     }
-    const QByteArray line = encodeHistoryLine(request.ref, request.channel, m_history.head(request.channel), range);
-    QTcpSocket *socket = session.socket;
-    socket->write(line);
-    m_bytesOut += quint64(line.size());
-    dropIfLagging(socket);
+    writeTo(session.socket, encodeHistoryLine(request.ref, request.channel, m_history.head(request.channel), range));
 }
 
 void BrokerServer::reject(Session &session, qint64 ref, const QString &reason)
 {
-    const QByteArray line = encodeRejectedLine(ref, reason);
-    session.socket->write(line);
+    writeTo(session.socket, encodeRejectedLine(ref, reason));
+}
+
+void BrokerServer::writeTo(QTcpSocket *socket, const QByteArray &line)
+{
+    socket->write(line);
     m_bytesOut += quint64(line.size());
-    dropIfLagging(session.socket);
+    dropIfLagging(socket);
 }
 
 void BrokerServer::refuse(Session &session, const QString &reason)

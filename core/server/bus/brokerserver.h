@@ -2,6 +2,7 @@
 
 #include "metrics/metrics.h"
 #include "log/historystore.h"
+#include "log/publishdedupe.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -9,6 +10,7 @@
 
 #include <limits>
 #include <map>
+#include <memory>
 
 class QTcpServer;
 class QTcpSocket;
@@ -23,6 +25,8 @@ inline constexpr qint64 kDefaultMaxNodeLag = 64 * 1024 * 1024;
 inline constexpr int kDefaultHeadsChunk = 1000;
 // Channels the broker numbers at most: see docs/PROTOCOL.md for why 100,000.
 inline constexpr int kDefaultMaxChannels = 100000;
+// Bytes of publish ids remembered for deduplication: see docs/PROTOCOL.md for why 64 MiB.
+inline constexpr qint64 kDefaultDedupeBytes = 64 * 1024 * 1024;
 
 // The cluster's sequencer (the thesis's "messaging service"): nodes connect over loopback
 // and prove they hold the cluster secret; every event a node publishes gets the next seq
@@ -48,6 +52,8 @@ public:
     // channel is rejected. A channel, once numbered, keeps its head for good: forgetting
     // it would number it from 1 again under clients that hold its seqs.
     void setMaxChannels(int channels) { m_maxChannels = channels; }
+    // Bytes of publish ids remembered for their 5 minutes (default kDefaultDedupeBytes).
+    void setDedupeBytes(qint64 bytes);
 
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
 
@@ -83,6 +89,8 @@ private:
     void refuse(Session &session, const QString &reason);
     // Tells the node its publish `ref` was not sequenced, and why.
     void reject(Session &session, qint64 ref, const QString &reason);
+    // Writes a line meant for one node (an answer), then checks its backlog.
+    void writeTo(QTcpSocket *socket, const QByteArray &line);
     // Past the bound once the kernel has taken what it will? Clears the handshake allowance
     // once the backlog is under the bound.
     bool isLagging(Session &session);
@@ -99,12 +107,14 @@ private:
     QTcpServer *m_server = nullptr;
     std::map<QTcpSocket *, Session> m_sessions;
     log::HistoryStore m_history;
+    std::unique_ptr<log::PublishDedupe> m_dedupe;
     metrics::Metrics m_metrics;
     quint64 m_eventsSequenced = 0;
     quint64 m_eventsRelayed = 0; // event frames written to nodes
     quint64 m_bytesOut = 0;
     quint64 m_framesRejected = 0;
     quint64 m_publishesRejected = 0;  // new channels past m_maxChannels
+    quint64 m_publishesDeduplicated = 0;
     quint64 m_connectionsRefused = 0; // closed at once: too many waiting for their hello
     quint64 m_nodesDropped = 0;       // cut off: backlog past m_maxNodeLag
 };

@@ -38,12 +38,15 @@ void BusClient::reconnect()
     m_socket->connectToHost(m_address, m_port);
 }
 
-qint64 BusClient::publish(const protocol::Event &event)
+qint64 BusClient::publish(const protocol::Event &event, const QJsonValue &id)
 {
     QJsonObject object = event.toJsonObject();
     object.remove(QStringLiteral("seq"));
     object.remove(QStringLiteral("ts"));
-    return send({{QStringLiteral("op"), QStringLiteral("publish")}, {QStringLiteral("event"), object}});
+    QJsonObject frame{{QStringLiteral("op"), QStringLiteral("publish")}, {QStringLiteral("event"), object}};
+    if (!id.isUndefined())
+        frame.insert(QStringLiteral("id"), id);
+    return send(frame);
 }
 
 qint64 BusClient::requestHistory(const QString &channel, qint64 since, int limit)
@@ -112,6 +115,13 @@ void BusClient::handleLine(const QByteArray &line)
             return;
         }
         emit publishRejected(rejected.ref, rejected.reason);
+    } else if (op == QLatin1String("duplicate")) {
+        DuplicatePublish duplicate;
+        if (!decodeDuplicate(frame, &duplicate)) {
+            fail(QStringLiteral("the broker sent a duplicate frame without a ref or a seq"));
+            return;
+        }
+        emit publishDuplicated(duplicate.ref, duplicate.seq);
     } else if (op == QLatin1String("heads") || op == QLatin1String("ready")) {
         // `heads` lines of a bounded number of channels each, then `ready` (which may
         // carry heads too).

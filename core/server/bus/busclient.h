@@ -28,9 +28,10 @@ public:
     void reconnect();
     bool isReady() const { return m_ready; }
 
-    // Sends an unsequenced event; the broker relays it back with this ref, or rejects it
-    // (publishRejected). Returns the ref.
-    qint64 publish(const protocol::Event &event);
+    // Sends an unsequenced event, with the client's `id` when it gave one; the broker
+    // relays it back with this ref, rejects it (publishRejected), or answers that it
+    // retried one already sequenced (publishDuplicated). Returns the ref.
+    qint64 publish(const protocol::Event &event, const QJsonValue &id = QJsonValue::Undefined);
     // Asks for a channel's history after `since`; the reply carries the returned ref. A
     // `limit` of 0 asks for the channel's head alone.
     qint64 requestHistory(const QString &channel, qint64 since, int limit);
@@ -42,6 +43,7 @@ signals:
     void eventReceived(const protocol::Sequenced &sequenced, const QString &origin, qint64 ref);
     void historyReceived(const duplex::bus::HistoryReply &reply);
     void publishRejected(qint64 ref, const QString &reason);
+    void publishDuplicated(qint64 ref, qint64 seq);
 
 private:
     void handleConnected();

@@ -198,9 +198,31 @@ bool decodeRejected(const QJsonObject &frame, RejectedPublish *rejected)
     return rejected->ref >= 0;
 }
 
+QByteArray encodeDuplicateLine(qint64 ref, qint64 seq)
+{
+    return encodeLine({{QStringLiteral("op"), QStringLiteral("duplicate")},
+                       {QStringLiteral("ref"), ref},
+                       {QStringLiteral("seq"), seq}});
+}
+
+bool decodeDuplicate(const QJsonObject &frame, DuplicatePublish *duplicate)
+{
+    duplicate->ref = frame.value(QStringLiteral("ref")).toInteger(-1);
+    duplicate->seq = frame.value(QStringLiteral("seq")).toInteger(0);
+    return duplicate->ref >= 0 && duplicate->seq > 0;
+}
+
 bool decodePublish(const QJsonObject &frame, PublishFrame *publish)
 {
     publish->ref = frame.value(QStringLiteral("ref")).toInteger(0);
+    publish->idJson.clear();
+    const QJsonValue id = frame.value(QStringLiteral("id"));
+    if (!id.isUndefined()) {
+        if (!protocol::isValidPublishId(id))
+            return false;
+        // The id alone, compact: its array's brackets taken off.
+        publish->idJson = QJsonDocument(QJsonArray{id}).toJson(QJsonDocument::Compact).chopped(1).sliced(1);
+    }
     const QJsonObject object = frame.value(QStringLiteral("event")).toObject();
     protocol::Event &event = publish->event;
     event = {};

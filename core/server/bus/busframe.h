@@ -74,16 +74,30 @@ struct RejectedPublish
 // Reads a rejected frame; false when it has no ref.
 bool decodeRejected(const QJsonObject &frame, RejectedPublish *rejected);
 
+// The broker's answer to a publish that retried one it sequenced within the window (same
+// channel, client and id): the publish's `ref` and the seq the first got. Nothing is relayed.
+QByteArray encodeDuplicateLine(qint64 ref, qint64 seq);
+struct DuplicatePublish
+{
+    qint64 ref = 0;
+    qint64 seq = 0;
+};
+// Reads a duplicate frame; false without a ref or a positive seq.
+bool decodeDuplicate(const QJsonObject &frame, DuplicatePublish *duplicate);
+
 // What a node asks the broker, read by the broker (a value, so tests and fuzz_busline feed
 // it bytes):
 // a publish: the event to sequence (a message with `from` and `data`, or a join or leave
-// with `clientId`, and a join's `transport`) and the node's `ref`, echoed in the relay.
+// with `clientId`, and a join's `transport`), the node's `ref`, echoed in the relay, and
+// the client's `id` when it gave one.
 struct PublishFrame
 {
     qint64 ref = 0;
     protocol::Event event; // without seq and ts: the broker gives them
+    QByteArray idJson;     // the id's JSON (a string of at most 128 characters or a number); empty: none
 };
-// Reads a publish frame; false when its event is malformed (`ref` is read either way).
+// Reads a publish frame; false when its event or its id is malformed (`ref` is read either
+// way).
 bool decodePublish(const QJsonObject &frame, PublishFrame *publish);
 
 // a history request: every event of `channel` after `since`, at most `limit` of them (0:

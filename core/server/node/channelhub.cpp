@@ -48,6 +48,7 @@ ChannelHub::ChannelHub(QString nodeName, QByteArray secret, int bufferCapacity, 
     connect(m_bus, &bus::BusClient::eventReceived, this, &ChannelHub::handleEvent);
     connect(m_bus, &bus::BusClient::historyReceived, this, &ChannelHub::handleHistory);
     connect(m_bus, &bus::BusClient::publishRejected, this, &ChannelHub::handlePublishRejected);
+    connect(m_bus, &bus::BusClient::publishDuplicated, this, &ChannelHub::handlePublishDuplicated);
     connect(m_evictTimer, &QTimer::timeout, this, &ChannelHub::evictIdle);
     setIdleLimitMs(kDefaultIdleLimitMs);
 }
@@ -103,7 +104,7 @@ void ChannelHub::sendLookup(const QString &channel)
     m_lookupRefs.insert(m_bus->requestHistory(channel, 0, 0), channel);
 }
 
-void ChannelHub::publish(const protocol::Event &event, SequencedCallback done)
+void ChannelHub::publish(const protocol::Event &event, SequencedCallback done, const QJsonValue &id)
 {
     if (!m_linkUp) {
         // Never queued: a publish held here would be acked late or lost with the node;
@@ -113,7 +114,7 @@ void ChannelHub::publish(const protocol::Event &event, SequencedCallback done)
             done({0, QStringLiteral("the message bus is unavailable: retry with the same id")});
         return;
     }
-    const qint64 ref = m_bus->publish(event);
+    const qint64 ref = m_bus->publish(event, id);
     if (done)
         m_pendingPublishes.emplace(ref, std::move(done));
 }
@@ -233,14 +234,8 @@ void ChannelHub::handleEvent(const protocol::Sequenced &sequenced, const QString
         backfill->held.push_back(sequenced); // after the events being fetched
     else
         deliver(sequenced);
-    if (origin == m_nodeName) {
-        auto pending = m_pendingPublishes.find(ref);
-        if (pending != m_pendingPublishes.end()) {
-            const SequencedCallback done = std::move(pending->second);
-            m_pendingPublishes.erase(pending);
-            done({sequenced.event.seq, {}});
-        }
-    }
+    if (origin == m_nodeName)
+        answerPublish(ref, {sequenced.event.seq, {}});
 }
 
 void ChannelHub::deliver(const protocol::Sequenced &sequenced)
@@ -297,12 +292,22 @@ void ChannelHub::handleLookup(const bus::HistoryReply &reply)
 
 void ChannelHub::handlePublishRejected(qint64 ref, const QString &reason)
 {
+    answerPublish(ref, {0, reason});
+}
+
+void ChannelHub::handlePublishDuplicated(qint64 ref, qint64 seq)
+{
+    answerPublish(ref, {seq, {}});
+}
+
+void ChannelHub::answerPublish(qint64 ref, const PublishOutcome &outcome)
+{
     auto pending = m_pendingPublishes.find(ref);
     if (pending == m_pendingPublishes.end())
         return;
     const SequencedCallback done = std::move(pending->second);
     m_pendingPublishes.erase(pending);
-    done({0, reason});
+    done(outcome);
 }
 
 void ChannelHub::touch(const QString &channel)

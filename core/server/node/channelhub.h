@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QHostAddress>
+#include <QJsonValue>
 #include <QObject>
 #include <QStringList>
 
@@ -86,9 +87,12 @@ public:
     // known until it is idle again.
     void withHead(const QString &channel, HeadCallback done);
 
-    // Sends an event to be sequenced; `done` (optional) runs once with its outcome: its seq
-    // once relayed back, or unavailable (at once when the link is down).
-    void publish(const protocol::Event &event, SequencedCallback done = {});
+    // Sends an event to be sequenced, with the client's `id` when it gave one; `done`
+    // (optional) runs once with its outcome: its seq once relayed back (a retry of an id
+    // sequenced within 5 minutes: the first seq), or unavailable (at once when the link
+    // is down).
+    void publish(const protocol::Event &event, SequencedCallback done = {},
+                 const QJsonValue &id = QJsonValue::Undefined);
 
     // Hands `done` every event after `since`, at most `limit`, with the gap of what the
     // cluster no longer holds; immediately from the local buffer when it can, else from
@@ -148,6 +152,9 @@ private:
     void handleBackfill(const bus::HistoryReply &reply);
     void handleLookup(const bus::HistoryReply &reply);
     void handlePublishRejected(qint64 ref, const QString &reason);
+    void handlePublishDuplicated(qint64 ref, qint64 seq);
+    // Runs and forgets the callback of publish `ref`, if it has one.
+    void answerPublish(qint64 ref, const PublishOutcome &outcome);
     void sendLookup(const QString &channel);
     // Forgets the channels nobody uses that had no event for the idle limit.
     void evictIdle();

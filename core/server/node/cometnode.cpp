@@ -251,7 +251,8 @@ void CometNode::handlePublish(const QHttpServerRequest &request, QTcpSocket *soc
     const protocol::Event event = protocol::Event::published(
         query.query.channel, clientId.isEmpty() ? util::newClientId() : clientId, parsed.request.data);
     // Without a clientId the answer names the id the message went out "from".
-    publishAndAnswer(event, std::move(responder), socket, clientId.isEmpty() ? event.clientId : QString());
+    publishAndAnswer(event, std::move(responder), socket, clientId.isEmpty() ? event.clientId : QString(),
+                     parsed.request.id);
 }
 
 void CometNode::handleLeave(const QHttpServerRequest &request, QTcpSocket *socket)
@@ -279,7 +280,7 @@ void CometNode::handleLeave(const QHttpServerRequest &request, QTcpSocket *socke
 }
 
 void CometNode::publishAndAnswer(const protocol::Event &event, QHttpServerResponder responder, QTcpSocket *socket,
-                                 const QString &generatedId)
+                                 const QString &generatedId, const QJsonValue &publishId)
 {
     const quint64 id = m_nextPublishId++;
     m_publishes.emplace(id, std::make_unique<http::ParkedResponder>(std::move(responder), socket, this,
@@ -304,7 +305,7 @@ void CometNode::publishAndAnswer(const protocol::Event &event, QHttpServerRespon
             json += '}';
             cometReply(*r, Status::Ok, json);
         }
-    });
+    }, publishId);
 }
 
 void CometNode::handlePublishGone(quint64 id)

@@ -81,10 +81,11 @@ private:
     // The request's channel/clientId/since query; when it is malformed, the request has
     // already been answered 400 (and counted) by the time this returns.
     protocol::SubscribeParse parseQueryOrRefuse(const QHttpServerRequest &request, QHttpServerResponder &responder);
-    // Sends `event` to the broker and answers the request {"seq":N} once it is sequenced
-    // (with "clientId" when one was generated for it); a client gone by then is forgotten.
+    // Sends `event` to the broker (with the client's `publishId`, if any) and answers the
+    // request {"seq":N} once it is sequenced (with "clientId" when one was generated for
+    // it); a client gone by then is forgotten.
     void publishAndAnswer(const protocol::Event &event, QHttpServerResponder responder, QTcpSocket *socket,
-                          const QString &generatedId);
+                          const QString &generatedId, const QJsonValue &publishId = QJsonValue::Undefined);
 
     ChannelHub *m_hub;
     Limits m_limits;

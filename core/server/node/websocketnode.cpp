@@ -252,7 +252,7 @@ void WebSocketNode::handleText(Client *client, const QString &text)
             sendFrame(c, protocol::Event::error(QStringLiteral("unavailable"), outcome.unavailable).toJson());
         else if (!id.isUndefined())
             sendFrame(c, protocol::Event::ack(id, outcome.seq).toJson());
-    });
+    }, parsed.request.id);
 }
 
 void WebSocketNode::handleDisconnected(QWebSocket *socket)
