@@ -195,11 +195,16 @@ void Cluster::reloadNginx()
     if (!nginx || nginx->child->state() != process::ChildProcess::State::Running)
         return;
     QString error;
-    if (!m_nginx->reload(nginx->child->pid(), upstreams(), &error)) {
+    switch (m_nginx->reload(nginx->child->pid(), upstreams(), &error)) {
+    case NginxFront::Reload::Done:
+        emit nginxReloaded();
+        break;
+    case NginxFront::Reload::Unchanged:
+        break;
+    case NginxFront::Reload::Failed:
         emit progress(error);
-        return;
+        break;
     }
-    emit nginxReloaded();
 }
 
 NginxFront::Upstreams Cluster::upstreams() const

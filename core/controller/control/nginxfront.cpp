@@ -55,7 +55,7 @@ process::ChildSpec NginxFront::childSpec(const QString &name) const
     return spec;
 }
 
-bool NginxFront::writeConfig(const Upstreams &upstreams, QString *error)
+QString NginxFront::renderConfig(const Upstreams &upstreams) const
 {
     nginx::NginxSettings settings;
     settings.prefix = m_runtimeDir;
@@ -66,7 +66,12 @@ bool NginxFront::writeConfig(const Upstreams &upstreams, QString *error)
     settings.webSocketNodes = upstreams.webSocketNodes;
     settings.cometNodes = upstreams.cometNodes;
     settings.staticNode = upstreams.staticNode;
-    m_configText = nginx::renderNginxConfig(nginx::builtinNginxTemplate(), settings);
+    return nginx::renderNginxConfig(nginx::builtinNginxTemplate(), settings);
+}
+
+bool NginxFront::writeConfig(const Upstreams &upstreams, QString *error)
+{
+    m_configText = renderConfig(upstreams);
     QFile file(m_runtimeDir + QStringLiteral("/nginx.conf"));
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(m_configText.toUtf8()) < 0) {
         *error = QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
@@ -103,13 +108,15 @@ void NginxFront::probeAgain(QPointer<process::ChildProcess> nginx, int attemptsL
         });
 }
 
-bool NginxFront::reload(qint64 pid, const Upstreams &upstreams, QString *error)
+NginxFront::Reload NginxFront::reload(qint64 pid, const Upstreams &upstreams, QString *error)
 {
+    if (!m_configText.isEmpty() && renderConfig(upstreams) == m_configText)
+        return Reload::Unchanged;
     if (!writeConfig(upstreams, error))
-        return false;
+        return Reload::Failed;
     // What `nginx -s reload` does: SIGHUP to the master, which starts new workers.
     ::kill(pid_t(pid), SIGHUP);
-    return true;
+    return Reload::Done;
 }
 
 } // namespace duplex::control

@@ -49,13 +49,19 @@ public:
     process::ChildSpec childSpec(const QString &name) const;
     // Writes nginx.conf for `upstreams`; false with *error when it cannot.
     bool writeConfig(const Upstreams &upstreams, QString *error);
+    // The configuration for `upstreams`, as writeConfig() would write it.
+    QString renderConfig(const Upstreams &upstreams) const;
     // Asks the starting `nginx` for its health every 100 ms: marks it ready once it answers,
     // emits probeFailed when `timeoutMs` passes first, and stops asking once it is no longer
     // starting (its exit is reported by the process itself).
     void probe(process::ChildProcess *nginx, int timeoutMs);
-    // Writes the configuration for `upstreams`, then tells the master at `pid` to apply it;
-    // false with *error (and nginx left as it was) when the file cannot be written.
-    bool reload(qint64 pid, const Upstreams &upstreams, QString *error);
+    enum class Reload { Done, Unchanged, Failed };
+    // Writes the configuration for `upstreams`, then tells the master at `pid` to apply it.
+    // Unchanged (nothing written, nothing sent) when it renders as the one nginx runs: a
+    // reload ends every proxied connection once the old workers' shutdown timeout passes,
+    // so a node restarted on its own ports must not cause one. Failed, with *error and
+    // nginx left as it was, when the file cannot be written.
+    Reload reload(qint64 pid, const Upstreams &upstreams, QString *error);
 
 signals:
     void probeFailed(const QString &reason);
