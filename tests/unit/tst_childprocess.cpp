@@ -1,6 +1,8 @@
 // process::ChildProcess, LineReader and startInOwnGroup with real children (sh): every line
 // of both channels arrives, as it is written and before `exited`, a partial last line
-// included; an endless line is cut into bounded pieces; the child leads its own group.
+// included; an endless line is cut into bounded pieces; the child leads its own group, and
+// what is left of the group when the child dies (nginx's workers after a kill -9 of their
+// master) dies with it.
 #include "process/childprocess.h"
 #include "process/linereader.h"
 #include "process/spawn.h"
@@ -8,6 +10,8 @@
 
 #include <QSignalSpy>
 #include <QtTest>
+
+#include <csignal>
 
 using duplex::process::ChildProcess;
 using duplex::process::ChildSpec;
@@ -46,6 +50,7 @@ private slots:
     void stderrArrivesWhileTheChildRuns();
     void longLinesComeInBoundedPieces();
     void childLeadsItsOwnGroup();
+    void groupDiesWithItsLeader();
 };
 
 void TestChildProcess::everyLineOfBothChannelsBeforeExited_data()
@@ -146,6 +151,26 @@ void TestChildProcess::childLeadsItsOwnGroup()
     child.kill();
     QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
     QCOMPARE(exited.first().first().toBool(), false); // a kill reads as a crash
+}
+
+void TestChildProcess::groupDiesWithItsLeader()
+{
+    // A leader with a worker in its group, as nginx's master has: the leader is killed
+    // from outside, alone (not the group), as `kill -9 <master>` does.
+    ChildProcess child(shell(QStringLiteral("sleep 60 & echo $!; wait")));
+    QSignalSpy output(&child, &ChildProcess::outputLine);
+    QSignalSpy exited(&child, &ChildProcess::exited);
+    child.start();
+    child.markReady();
+    QTRY_COMPARE_WITH_TIMEOUT(output.size(), 1, 5000);
+    const qint64 worker = output.first().at(2).toString().toLongLong();
+    QVERIFY(worker > 0);
+    QCOMPARE(duplex::util::readProcStat(worker).processGroup, child.pid());
+    QVERIFY(duplex::util::isRunning(worker));
+    ::kill(pid_t(child.pid()), SIGKILL);
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
+    // The orphan held the port in nginx's case: it is gone too.
+    QTRY_VERIFY_WITH_TIMEOUT(!duplex::util::isRunning(worker), 5000);
 }
 
 QTEST_GUILESS_MAIN(TestChildProcess)

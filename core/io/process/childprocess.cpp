@@ -136,6 +136,11 @@ void ChildProcess::handleFinished(int exitCode, QProcess::ExitStatus status)
 {
     m_readyTimer->stop();
     m_killTimer->stop();
+    // Whatever is left of its group dies with it: the workers of an nginx master killed
+    // with -9 would live on as orphans holding the port, and the restarted nginx could not
+    // bind it. The group's id stays reserved while any member lives, so this reaches no
+    // stranger.
+    killGroup(m_pid);
     if (status == QProcess::CrashExit) {
         // For a death by signal, QProcess reports a crash and the signal number as exit code.
         const int signalNumber = exitCode;
