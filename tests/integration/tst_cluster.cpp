@@ -3,6 +3,7 @@
 #include "client/httpconnection.h"
 #include "control/cluster.h"
 #include "metrics/metrics.h"
+#include "testcluster.h"
 #include "util/procstats.h"
 #include "wsclient.h"
 
@@ -44,6 +45,7 @@ private slots:
     void killedNodeLeavesTheOtherServing();
     void nodeDyingOnItsOwnIsNotAKill();
     void restartedNodesComeBackOnTheirPorts();
+    void nginxKilledComesBackOnItsPort();
     void destroyedClusterLeavesNoProcess();
 
 private:
@@ -456,6 +458,46 @@ void TestCluster::nodeDyingOnItsOwnIsNotAKill()
     QTRY_VERIFY_WITH_TIMEOUT(!exited.isEmpty(), 5000);
     QCOMPARE(exited.first().at(0).toString(), name);
     QCOMPARE(exited.first().at(3).toBool(), false);
+}
+
+void TestCluster::nginxKilledComesBackOnItsPort()
+{
+    // kill -9 of nginx's master in a cluster that restarts what dies: its workers go with
+    // it (they used to live on as orphans holding the port, and the restarted nginx could
+    // not bind it), and the new nginx serves on the same port.
+    duplex::control::ClusterConfig config;
+    config.restart = true;
+    QString error;
+    const std::unique_ptr<Cluster> own = startTestCluster(1, 0, &error, config);
+    QVERIFY2(own, qPrintable(error));
+    const auto nginxOf = [&own] {
+        for (const duplex::control::NodeStatus &n : own->nodes()) {
+            if (n.role == duplex::util::Role::Nginx)
+                return n;
+        }
+        return duplex::control::NodeStatus{};
+    };
+    const duplex::control::NodeStatus before = nginxOf();
+    QVERIFY(before.pid > 0);
+    QList<qint64> workers;
+    const QStringList procs = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : procs) {
+        const qint64 pid = entry.toLongLong();
+        if (pid > 0 && pid != before.pid && duplex::util::readProcStat(pid).processGroup == before.pid)
+            workers << pid;
+    }
+    QVERIFY2(!workers.isEmpty(), "nginx has no workers in its group");
+    QSignalSpy restarting(own.get(), &Cluster::nodeRestarting);
+    ::kill(pid_t(before.pid), SIGKILL);
+    for (const qint64 worker : std::as_const(workers))
+        QTRY_VERIFY_WITH_TIMEOUT(!duplex::util::isRunning(worker), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(nginxOf().state == duplex::process::ChildProcess::State::Running && nginxOf().pid != before.pid,
+                             20000);
+    QCOMPARE(restarting.first().first().toString(), QStringLiteral("nginx"));
+    QCOMPARE(own->port(), before.port);
+    WsClient client;
+    QVERIFY(client.open(wsUrl(own->port(), QStringLiteral("channel=t-nginx"))));
+    QVERIFY(stopTestCluster(own.get()));
 }
 
 void TestCluster::restartedNodesComeBackOnTheirPorts()

@@ -52,7 +52,7 @@ Cluster::Cluster(ClusterConfig config, QObject *parent)
     if (m_config.binDir.isEmpty())
         m_config.binDir = QCoreApplication::applicationDirPath();
     connect(m_statsTimer, &QTimer::timeout, this, &Cluster::pollStats);
-    connect(m_nginx, &NginxFront::probeFailed, this, &Cluster::abortStart);
+    connect(m_nginx, &NginxFront::probeFailed, this, &Cluster::handleNginxProbeFailed);
 }
 
 Cluster::~Cluster() = default;
@@ -332,7 +332,22 @@ void Cluster::restartLater(const QString &name)
             return;
         ++again->restarts;
         again->child->start(m_config.readyTimeoutMs);
+        // nginx writes no READY line: it is running once it answers.
+        if (again->role == util::Role::Nginx)
+            m_nginx->probe(again->child, m_config.readyTimeoutMs);
     });
+}
+
+void Cluster::handleNginxProbeFailed(const QString &reason)
+{
+    if (m_state == State::Starting) {
+        abortStart(reason);
+        return;
+    }
+    // A restarted nginx that does not answer is killed; its exit brings the next restart.
+    emit progress(reason);
+    if (Member *nginx = member(QStringLiteral("nginx")))
+        nginx->child->kill();
 }
 
 bool Cluster::addNode(util::Role role, QString *error)

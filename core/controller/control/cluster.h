@@ -131,6 +131,7 @@ private:
     void handleStartFailed(const QString &reason);
     void handleExited(const QString &name);
     void restartLater(const QString &name);
+    void handleNginxProbeFailed(const QString &reason);
     void abortStart(const QString &reason);
     void finishStopIfDone();
     void pollStats();
