@@ -62,6 +62,8 @@ private slots:
 
     void ctlGood_data();
     void ctlGood();
+    void ctlServerOptions_data();
+    void ctlServerOptions();
     void ctlBad_data();
     void ctlBad();
     void ctlHelp_data();
@@ -720,6 +722,53 @@ void TestOptions::ctlGood()
     QCOMPARE(r.config.history, history);
     QCOMPARE(r.config.runtimeDir, runtimeDir);
     QCOMPARE(r.config.cometHoldSeconds, hold);
+}
+
+void TestOptions::ctlServerOptions_data()
+{
+    // A command line as a list (a value may hold spaces), and what each role is passed;
+    // empty lists: refused.
+    QTest::addColumn<QStringList>("line");
+    QTest::addColumn<QStringList>("broker");
+    QTest::addColumn<QStringList>("ws");
+    QTest::addColumn<QStringList>("comet");
+    QTest::addColumn<QString>("error");
+
+    QTest::newRow("none") << QStringList{"up"} << QStringList{} << QStringList{} << QStringList{} << "";
+    QTest::newRow("one each")
+        << QStringList{"up", "--broker-option=--max-channels=500", "--ws-option", "--max-lag=2", "--comet-option=--hold=5"}
+        << QStringList{"--max-channels=500"} << QStringList{"--max-lag=2"} << QStringList{"--hold=5"} << "";
+    QTest::newRow("repeated, a value with a space")
+        << QStringList{"up", "--ws-option=--max-lag 2", "--ws-option=--presence-limit=0"} << QStringList{}
+        << QStringList{"--max-lag", "2", "--presence-limit=0"} << QStringList{} << "";
+    QTest::newRow("not an option") << QStringList{"up", "--ws-option=max-lag"} << QStringList{} << QStringList{}
+                                   << QStringList{} << "--ws-option: expected a server option";
+    QTest::newRow("empty") << QStringList{"up", "--broker-option="} << QStringList{} << QStringList{} << QStringList{}
+                           << "--broker-option: expected a server option";
+}
+
+void TestOptions::ctlServerOptions()
+{
+    QFETCH(QStringList, line);
+    QFETCH(QStringList, broker);
+    QFETCH(QStringList, ws);
+    QFETCH(QStringList, comet);
+    QFETCH(QString, error);
+
+    const CtlParse r = duplex::ctl::parseCtlOptions(QStringList{QStringLiteral("duplexctl")} + line);
+    if (!error.isEmpty()) {
+        QCOMPARE(r.status, CtlParse::Status::Error);
+        QVERIFY2(r.text.startsWith(error), qPrintable(r.text));
+        return;
+    }
+    QVERIFY2(r.status == CtlParse::Status::Ok, qPrintable(r.text));
+    const auto passed = [&r](Role role) {
+        const auto it = r.config.serverArguments.find(role);
+        return it == r.config.serverArguments.end() ? QStringList() : it->second;
+    };
+    QCOMPARE(passed(Role::Broker), broker);
+    QCOMPARE(passed(Role::WebSocket), ws);
+    QCOMPARE(passed(Role::Comet), comet);
 }
 
 void TestOptions::ctlBad_data()

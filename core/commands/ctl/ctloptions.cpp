@@ -1,8 +1,12 @@
 #include "ctl/ctloptions.h"
 
 #include "util/optionvalue.h"
+#include "util/role.h"
 
 #include <QCommandLineParser>
+#include <QProcess>
+
+#include <utility>
 
 namespace duplex::ctl {
 
@@ -84,8 +88,27 @@ CtlParse parseCtlOptions(const QStringList &arguments)
                                            QStringLiteral("dir"));
     const QCommandLineOption nginxOption(QStringLiteral("nginx"), QStringLiteral("nginx binary (default: nginx on PATH or /usr/sbin/nginx)."),
                                          QStringLiteral("path"));
+    // Every bound of docs/PROTOCOL.md is a server option: these pass them on.
+    const std::pair<QCommandLineOption, util::Role> serverOptions[] = {
+        {QCommandLineOption(QStringLiteral("broker-option"),
+                            QStringLiteral("An option for the broker, as duplex-broker --help lists it, e.g.\n"
+                                           "--broker-option=--max-channels=500 or --broker-option \"--history-total 1073741824\";\n"
+                                           "repeatable."),
+                            QStringLiteral("option")),
+         util::Role::Broker},
+        {QCommandLineOption(QStringLiteral("ws-option"),
+                            QStringLiteral("An option for every WebSocket node (duplex-ws-node --help); repeatable."),
+                            QStringLiteral("option")),
+         util::Role::WebSocket},
+        {QCommandLineOption(QStringLiteral("comet-option"),
+                            QStringLiteral("An option for every Comet node (duplex-comet-node --help); repeatable."),
+                            QStringLiteral("option")),
+         util::Role::Comet},
+    };
     parser.addOptions({wsOption, cometOption, holdOption, portOption, restartOption, balanceOption, historyOption,
                        runtimeOption, webRootOption, nginxOption});
+    for (const auto &[option, role] : serverOptions)
+        parser.addOption(option);
 
     QStringList rest = arguments;
     rest.removeAt(1);
@@ -121,6 +144,17 @@ CtlParse parseCtlOptions(const QStringList &arguments)
     c.runtimeDir = parser.value(runtimeOption);
     c.webRoot = parser.value(webRootOption);
     c.nginxProgram = parser.value(nginxOption);
+    // Passed after the cluster's own, so they win; a server refusing one fails the start
+    // with its own message.
+    for (const auto &[option, role] : serverOptions) {
+        for (const QString &value : parser.values(option)) {
+            const QStringList words = QProcess::splitCommand(value);
+            if (words.isEmpty() || !words.first().startsWith(QLatin1String("--")))
+                return fail(QStringLiteral("--%1: expected a server option such as --max-lag=5, got \"%2\"")
+                                .arg(option.names().constFirst(), value));
+            c.serverArguments[role] << words;
+        }
+    }
     return r;
 }
 
