@@ -1,5 +1,7 @@
 #include "testcluster.h"
 
+#include "httpcall.h"
+#include "metrics/metrics.h"
 #include "serverprocess.h"
 #include "util/procstats.h"
 
@@ -42,4 +44,22 @@ bool stopTestCluster(duplex::control::Cluster *cluster)
     if (!QTest::qWaitFor([&] { return !stopped.isEmpty(); }, 10000))
         return false;
     return QTest::qWaitFor([&] { return std::none_of(pids.cbegin(), pids.cend(), duplex::util::isRunning); }, 5000);
+}
+
+std::optional<duplex::control::NodeStatus> nodeOf(const duplex::control::Cluster &cluster, duplex::util::Role role)
+{
+    for (const duplex::control::NodeStatus &n : cluster.nodes()) {
+        if (n.role == role)
+            return n;
+    }
+    return std::nullopt;
+}
+
+double metricOf(const duplex::control::Cluster &cluster, duplex::util::Role role, const QByteArray &name)
+{
+    const std::optional<duplex::control::NodeStatus> n = nodeOf(cluster, role);
+    if (!n)
+        return qQNaN();
+    const duplex::client::HttpResult r = httpCall(n->adminPort, "GET", "/metrics");
+    return r.status == 200 ? duplex::metrics::Metrics::parse(r.body).value(name, qQNaN()) : qQNaN();
 }

@@ -471,11 +471,7 @@ void TestCluster::nginxKilledComesBackOnItsPort()
     const std::unique_ptr<Cluster> own = startTestCluster(1, 0, &error, config);
     QVERIFY2(own, qPrintable(error));
     const auto nginxOf = [&own] {
-        for (const duplex::control::NodeStatus &n : own->nodes()) {
-            if (n.role == duplex::util::Role::Nginx)
-                return n;
-        }
-        return duplex::control::NodeStatus{};
+        return nodeOf(*own, duplex::util::Role::Nginx).value_or(duplex::control::NodeStatus{});
     };
     const duplex::control::NodeStatus before = nginxOf();
     QVERIFY(before.pid > 0);

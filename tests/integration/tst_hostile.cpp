@@ -272,20 +272,12 @@ bool TestHostile::unharmed(WsClient &bystander, const QString &channel, int mess
 
 std::optional<duplex::control::NodeStatus> TestHostile::node(duplex::util::Role role) const
 {
-    for (const duplex::control::NodeStatus &n : m_cluster->nodes()) {
-        if (n.role == role)
-            return n;
-    }
-    return std::nullopt;
+    return nodeOf(*m_cluster, role);
 }
 
 double TestHostile::metric(duplex::util::Role role, const QByteArray &name) const
 {
-    const std::optional<duplex::control::NodeStatus> n = node(role);
-    if (!n)
-        return qQNaN();
-    const duplex::client::HttpResult r = httpCall(n->adminPort, "GET", "/metrics");
-    return r.status == 200 ? duplex::metrics::Metrics::parse(r.body).value(name, qQNaN()) : qQNaN();
+    return metricOf(*m_cluster, role, name);
 }
 
 void TestHostile::webSocketPublish_data()
@@ -928,14 +920,9 @@ void TestHostile::twentyThousandCometClientIds()
     QVERIFY(bystander.open(wsUrl(ownPort, QStringLiteral("presence=0&channel=h-ids"))));
     bystander.send(QStringLiteral("first")); // so each poll at since=0 is answered at once
     QTRY_COMPARE_WITH_TIMEOUT(bystander.count(EventType::Message), 1, 5000);
-    qint64 cometPid = 0;
-    quint16 cometAdmin = 0;
-    for (const auto &n : own->nodes()) {
-        if (n.role == duplex::util::Role::Comet) {
-            cometPid = n.pid;
-            cometAdmin = n.adminPort;
-        }
-    }
+    const std::optional<duplex::control::NodeStatus> comet = nodeOf(*own, duplex::util::Role::Comet);
+    QVERIFY(comet);
+    const qint64 cometPid = comet->pid;
     const qint64 rssBefore = duplex::util::residentBytes(cometPid);
     const int count = 20000;
     const QMap<int, int> statuses = sendMany(ownPort, "GET", count, [&](int i) {
@@ -943,8 +930,7 @@ void TestHostile::twentyThousandCometClientIds()
     });
     QCOMPARE(statuses.value(200), limit);
     QCOMPARE(statuses.value(503), count - limit);
-    const duplex::client::HttpResult metrics = httpCall(cometAdmin, "GET", "/metrics");
-    QCOMPARE(duplex::metrics::Metrics::parse(metrics.body).value("duplex_connections"), double(limit));
+    QCOMPARE(metricOf(*own, duplex::util::Role::Comet, "duplex_connections"), double(limit));
     const qint64 grown = duplex::util::residentBytes(cometPid) - rssBefore;
     qInfo("Comet node RSS grew %.1f MiB for %d clients, %d refused", double(grown) / (1 << 20), statuses.value(200),
           statuses.value(503));
@@ -968,15 +954,7 @@ void TestHostile::channelsPastTheLimitAreRefusedAndIdleOnesForgotten()
     const std::unique_ptr<Cluster> own = startTestCluster(1, 1, &error, config);
     QVERIFY2(own, qPrintable(error));
     const quint16 ownPort = own->port();
-    const auto ownMetric = [&own](duplex::util::Role role, const QByteArray &name) {
-        for (const duplex::control::NodeStatus &n : own->nodes()) {
-            if (n.role == role) {
-                const duplex::client::HttpResult r = httpCall(n.adminPort, "GET", "/metrics");
-                return r.status == 200 ? duplex::metrics::Metrics::parse(r.body).value(name, qQNaN()) : qQNaN();
-            }
-        }
-        return qQNaN();
-    };
+    const auto ownMetric = [&own](duplex::util::Role role, const QByteArray &name) { return metricOf(*own, role, name); };
     WsClient bystander; // its join numbers the first channel
     QVERIFY(bystander.open(wsUrl(ownPort, QStringLiteral("presence=0&channel=h-cap"))));
 
