@@ -259,8 +259,10 @@ void TestPanel::loadIsChartedAndKillIsMarked()
     // and it must be all that was expected: nothing lost to the kills.
     const duplex::load::SummaryParse summary = finished.first().first().value<duplex::load::SummaryParse>();
     QCOMPARE(summary.transports.size(), 2);
+    qint64 fewestIterations = 50; // messages every client of a transport was expected to get
     for (const duplex::load::ParsedTransportSummary &parsed : summary.transports) {
         const duplex::load::TransportSummary &t = parsed.summary;
+        fewestIterations = std::min(fewestIterations, t.expected / 10);
         const QString name = duplex::protocol::transportName(t.transport);
         QVERIFY2(t.expected >= 10 * 45 && t.expected % 10 == 0, qPrintable(QStringLiteral("%1: %2 expected").arg(name).arg(t.expected)));
         QCOMPARE(t.delivered, t.expected);
@@ -273,13 +275,15 @@ void TestPanel::loadIsChartedAndKillIsMarked()
         QVERIFY2(t.delivered <= charted && charted <= qint64(10 * 50),
                  qPrintable(QStringLiteral("%1: %2 charted, %3 delivered").arg(name).arg(charted).arg(t.delivered)));
     }
-    // The thesis's figure for the run: per transport a line of 50 iterations (49 deltas).
+    // The thesis's figure for the run: per transport a line of its iterations (50, less
+    // any uncertain publish; one delta fewer for the time between messages).
     const QList<QAbstractSeries *> thesis = m_window->loadPanel()->thesisView()->chart()->series();
     QCOMPARE(thesis.size(), 4); // time between messages and latency, per transport
     for (QAbstractSeries *series : thesis) {
         auto *line = qobject_cast<QLineSeries *>(series);
         QVERIFY(line);
-        QVERIFY2(line->count() >= 49, qPrintable(line->name()));
+        QVERIFY2(line->count() >= fewestIterations - 1,
+                 qPrintable(QStringLiteral("%1: %2 points, %3 iterations").arg(line->name()).arg(line->count()).arg(fewestIterations)));
     }
     QVERIFY(!m_window->loadPanel()->form()->stopButton()->isEnabled());
     QVERIFY(m_window->loadPanel()->form()->progressBar()->value() > 0);
